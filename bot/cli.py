@@ -1,0 +1,228 @@
+"""The `phasebot` command: run, console, ask, sync, content check.
+
+Every user mistake ends in one clear line on stderr and a non-zero exit code:
+2 for a usage or settings problem, 1 for a refused request or failed check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.core.errors import ContentError, PhasebotError
+
+if TYPE_CHECKING:
+    from bot.console import Console
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+NO_TOKEN = (
+    "no Discord token: set DISCORD_TOKEN in the environment or in .env "
+    "(see .env.example). To try the bot without Discord, run `phasebot console`."
+)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="phasebot",
+        description="A Discord bot that answers questions about the SDLC and MLOps "
+        "and tracks each channel's project phase.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser(
+        "run",
+        help="connect to Discord and answer commands",
+        description=(
+            "Connect to Discord with DISCORD_TOKEN. Slash commands are registered only "
+            "when they changed since the last sync."
+        ),
+    )
+    console = sub.add_parser(
+        "console",
+        help="type the bot's commands in a terminal",
+        description="A prompt for the bot's slash commands, as text.",
+    )
+    console.add_argument(
+        "--channel",
+        default="console",
+        metavar="NAME",
+        help="the channel whose project progress to use (default: console)",
+    )
+    ask = sub.add_parser(
+        "ask",
+        help="answer one command and exit",
+        description='Answer one command, e.g. phasebot ask "/phase testing".',
+    )
+    ask.add_argument("line", metavar="COMMAND", help='a slash command, e.g. "/phase testing"')
+    ask.add_argument(
+        "--channel",
+        default="console",
+        metavar="NAME",
+        help="the channel whose project progress to use (default: console)",
+    )
+    sync = sub.add_parser(
+        "sync",
+        help="register the slash commands with Discord now",
+        description="Register the slash commands now, globally or in one server.",
+    )
+    sync.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="copy the commands to this server for instant updates",
+    )
+    content = sub.add_parser(
+        "content",
+        help="work with content directories",
+        description="Work with content directories.",
+    )
+    content_sub = content.add_subparsers(
+        dest="content_command", metavar="ACTION", parser_class=_Parser
+    )
+    content_sub.required = True
+    check = content_sub.add_parser(
+        "check",
+        help="validate a content directory",
+        description="Validate a content directory and list every problem.",
+    )
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="the directory to check (default: CONTENT_DIR or the bundled content)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CliError as exc:
+        print(f"phasebot: {exc}", file=sys.stderr)
+        return exc.code
+    except SettingsError as exc:
+        print(f"phasebot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as exc:
+        print(f"phasebot: {exc.user_message()}", file=sys.stderr)
+        return EXIT_REFUSED
+    except PhasebotError as exc:
+        print(f"phasebot: {exc.user_message()}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "content":
+        return _content_check(args.directory)
+    settings = load_settings()
+    # In the terminal commands the answer is the output: log only problems there,
+    # unless LOG_LEVEL=DEBUG asks for everything.
+    quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
+    _configure_logging("WARNING" if quiet else settings.log_level)
+    if args.command == "ask":
+        return asyncio.run(_ask(settings, args.line, args.channel))
+    if args.command == "console":
+        return asyncio.run(_console(settings, args.channel))
+    if settings.discord_token is None:
+        raise CliError(NO_TOKEN, EXIT_USAGE)
+    from bot.discord import runner  # discord.py is imported only for these commands
+
+    try:
+        if args.command == "run":
+            return asyncio.run(runner.run(settings))
+        return asyncio.run(runner.sync(settings, args.guild))
+    except runner.RunError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _content_check(directory: Path | None) -> int:
+    from bot.core.content import bundled_content_dir, load_content
+
+    if directory is None:
+        directory = load_settings().content_dir or bundled_content_dir()
+    content = load_content(directory)
+    tables = ", ".join(f"{t.title} ({len(t.subjects)}×{len(t.aspects)})" for t in content.tables)
+    print(f"{directory}: ok — {len(content.phases)} phases; {tables}")
+    return EXIT_OK
+
+
+async def _ask(settings: Settings, line: str, channel: str) -> int:
+    from bot.console import Console, render_text
+    from bot.services import load_services
+
+    console = Console(load_services(settings.content_dir), settings.database_path, channel)
+    try:
+        answer = await console.execute(line)
+    finally:
+        await console.aclose()
+    print(render_text(answer), end="")
+    return EXIT_OK
+
+
+async def _console(settings: Settings, channel: str) -> int:
+    from bot.console import Console
+    from bot.services import load_services
+
+    console = Console(load_services(settings.content_dir), settings.database_path, channel)
+    try:
+        await _prompt_loop(console, channel)
+    finally:
+        await console.aclose()
+    return EXIT_OK
+
+
+async def _prompt_loop(console: Console, channel: str) -> None:
+    from bot.console import render_text
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"phasebot console · channel “{channel}” · /help lists commands · Ctrl-D quits")
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "> " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            continue
+        if line.strip().casefold() in {"exit", "quit", "/exit", "/quit"}:
+            break
+        try:
+            answer = await console.execute(line)
+        except PhasebotError as exc:
+            print(exc.user_message())
+            continue
+        print(render_text(answer))

@@ -1,0 +1,53 @@
+"""Answers as plain data: what the bot says, independent of where it is said.
+
+The Discord renderer turns an :class:`Answer` into embeds, the console into text.
+Text may carry two inline markers that each edge renders its own way:
+
+* ``<t:EPOCH:STYLE>`` — a point in time (Discord renders it in the reader's zone;
+  the console prints it as UTC and a relative phrase). Build it with :func:`timestamp`.
+* ``<@USER_ID>`` — a person. Build it with :func:`mention`; put the display name in
+  :attr:`Answer.people` so the console can print it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Tone(Enum):
+    """What kind of answer this is; renderers pick a colour or prefix from it."""
+
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    title: str
+    description: str = ""
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    tone: Tone = Tone.INFO
+    people: Mapping[int, str] = field(default_factory=dict)
+
+
+def timestamp(moment: datetime, style: str = "R") -> str:
+    """An inline time marker; ``style`` is one of Discord's t/T/d/D/f/F/R."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def mention(user_id: int) -> str:
+    """An inline person marker."""
+    return f"<@{user_id}>"

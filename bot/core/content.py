@@ -1,0 +1,241 @@
+"""Loading and validating a content directory.
+
+A content directory holds four TOML files: ``sdlc.toml`` (the life cycle and its
+phases), ``methodologies.toml`` and ``mlops.toml`` (comparison tables) and
+``aliases.toml`` (words users type). :func:`load_content` parses them, validates
+each against the models and then checks the whole: unique keys, a value for every
+aspect of every subject, aliases that point somewhere and are claimed once. Every
+problem names the file, the entry and the field, and all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.core.errors import ContentError
+from bot.core.models import SDLC, Aliases, Content, Table
+from bot.core.text import normalize
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+SDLC_FILE = "sdlc.toml"
+ALIASES_FILE = "aliases.toml"
+TABLE_FILES = ("methodologies.toml", "mlops.toml")
+METHODOLOGIES = "methodologies"
+MLOPS = "mlops"
+
+
+def bundled_content_dir() -> Path:
+    """The content shipped with phasebot, in a wheel or in a source checkout."""
+    package_dir = Path(__file__).resolve().parent.parent
+    installed = package_dir / "content"
+    if (installed / SDLC_FILE).is_file():
+        return installed
+    return package_dir.parent / "content"
+
+
+def load_content(directory: Path | None = None) -> Content:
+    """Load and validate a content directory (the bundled one by default)."""
+    directory = bundled_content_dir() if directory is None else Path(directory)
+    problems: list[str] = []
+    if not directory.is_dir():
+        raise ContentError([f"{directory}: not a directory"])
+
+    sdlc = _parse(directory, SDLC_FILE, SDLC, problems)
+    tables = [_parse(directory, name, Table, problems) for name in TABLE_FILES]
+    aliases = _parse(directory, ALIASES_FILE, Aliases, problems)
+    if problems or sdlc is None or aliases is None or any(t is None for t in tables):
+        raise ContentError(problems)
+    checked = [t for t in tables if t is not None]
+    problems.extend(_check_sdlc(sdlc))
+    for name, table in zip(TABLE_FILES, checked, strict=True):
+        problems.extend(_check_table(name, table))
+    problems.extend(_check_table_set(checked))
+    if not problems:
+        problems.extend(_check_aliases(sdlc, checked, aliases))
+    if problems:
+        raise ContentError(problems)
+    content = Content(sdlc=sdlc, tables=tuple(checked), aliases=aliases)
+    log.debug("loaded content from %s: %d phases", directory, len(sdlc.phases))
+    return content
+
+
+def _parse(directory: Path, name: str, model: type[M], problems: list[str]) -> M | None:
+    path = directory / name
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{name}: file is missing")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{name}: cannot be read ({exc})")
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{name}: not valid TOML ({exc})")
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(f"{name}: {_describe(raw, error['loc'])}: {error['msg']}")
+        return None
+
+
+def _describe(raw: Mapping[str, Any], loc: Iterable[int | str]) -> str:
+    """Turn a pydantic error location into 'entry ..., field ...' words."""
+    parts: list[str] = []
+    node: Any = raw
+    entry = ""
+    for step in loc:
+        if isinstance(step, int):
+            label = f"[{step + 1}]"
+            if isinstance(node, list) and step < len(node):
+                node = node[step]
+                if isinstance(node, Mapping) and isinstance(node.get("key"), str):
+                    label = f"[{step + 1}] (key '{node['key']}')"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + step)
+            node = node.get(step) if isinstance(node, Mapping) else None
+    path = "".join(parts)
+    if not parts:
+        return "file"
+    *_, last = parts
+    field = str(last).lstrip(".")
+    if "[" in field:
+        return f"entry {path}"
+    entry = path[: len(path) - len(last)] or "top level"
+    return f"entry {entry}, field '{field}'"
+
+
+def _duplicates(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    dupes = []
+    for key, where in items:
+        if key in seen:
+            dupes.append((key, where))
+        seen.add(key)
+    return dupes
+
+
+def _check_sdlc(sdlc: SDLC) -> list[str]:
+    problems = []
+    phases = sdlc.phases
+    for key, where in _duplicates((p.key, f"phases[{i + 1}]") for i, p in enumerate(phases)):
+        problems.append(f"{SDLC_FILE}: entry {where}, field 'key': duplicate phase key '{key}'")
+    for i, phase in enumerate(phases):
+        if phase.number != i + 1:
+            problems.append(
+                f"{SDLC_FILE}: entry phases[{i + 1}] (key '{phase.key}'), field 'number': "
+                f"expected {i + 1} (phases are numbered 1..{len(phases)} in order), "
+                f"got {phase.number}"
+            )
+        acts = ((a.key, f"activities[{j + 1}]") for j, a in enumerate(phase.activities))
+        for key, where in _duplicates(acts):
+            problems.append(
+                f"{SDLC_FILE}: entry phases[{i + 1}] (key '{phase.key}').{where}, field 'key': "
+                f"duplicate activity key '{key}'"
+            )
+    return problems
+
+
+def _check_table(name: str, table: Table) -> list[str]:
+    problems = []
+    subjects = [s.key for s in table.subjects]
+    subject_items = ((s.key, f"subjects[{i + 1}]") for i, s in enumerate(table.subjects))
+    for key, where in _duplicates(subject_items):
+        problems.append(f"{name}: entry {where}, field 'key': duplicate subject key '{key}'")
+    aspect_items = ((a.key, f"aspects[{i + 1}]") for i, a in enumerate(table.aspects))
+    for key, where in _duplicates(aspect_items):
+        problems.append(f"{name}: entry {where}, field 'key': duplicate aspect key '{key}'")
+    for i, aspect in enumerate(table.aspects):
+        where = f"{name}: entry aspects[{i + 1}] (key '{aspect.key}'), field 'values'"
+        for subject in subjects:
+            if subject not in aspect.values:
+                problems.append(f"{where}: no value for subject '{subject}'")
+        for extra in aspect.values.keys() - set(subjects):
+            problems.append(f"{where}: '{extra}' is not a subject of this table")
+    return problems
+
+
+def _check_table_set(tables: list[Table]) -> list[str]:
+    problems = []
+    for name, table, expected in zip(TABLE_FILES, tables, (METHODOLOGIES, MLOPS), strict=True):
+        if table.key != expected:
+            problems.append(
+                f"{name}: entry table, field 'key': expected '{expected}', got '{table.key}'"
+            )
+    owners: dict[str, str] = {}
+    for name, table in zip(TABLE_FILES, tables, strict=True):
+        for i, subject in enumerate(table.subjects):
+            if subject.key in owners and owners[subject.key] != name:
+                problems.append(
+                    f"{name}: entry subjects[{i + 1}], field 'key': subject key "
+                    f"'{subject.key}' is already used in {owners[subject.key]}"
+                )
+            owners.setdefault(subject.key, name)
+    return problems
+
+
+def _check_aliases(sdlc: SDLC, tables: list[Table], aliases: Aliases) -> list[str]:
+    problems: list[str] = []
+    phase_names = {p.key: (p.key, p.name) for p in sdlc.phases}
+    problems += _check_alias_group(ALIASES_FILE + ": entry phases", aliases.phases, phase_names)
+    subject_names = {s.key: (s.key, s.name) for t in tables for s in t.subjects}
+    problems += _check_alias_group(
+        ALIASES_FILE + ": entry subjects", aliases.subjects, subject_names
+    )
+    by_key = {t.key: t for t in tables}
+    for table_key, group in aliases.aspects.items():
+        table = by_key.get(table_key)
+        where = f"{ALIASES_FILE}: entry aspects.{table_key}"
+        if table is None:
+            problems.append(f"{where}: there is no table '{table_key}'")
+            continue
+        names = {a.key: (a.key, a.name) for a in table.aspects}
+        problems += _check_alias_group(where, group, names)
+    return problems
+
+
+def _check_alias_group(
+    where: str, group: Mapping[str, str], targets: Mapping[str, tuple[str, str]]
+) -> list[str]:
+    """Each alias must point at a target and claim a word nobody else claims."""
+    problems = []
+    claims: dict[str, str] = {}
+    for key, names in targets.items():
+        for name in names:
+            claims.setdefault(normalize(name), key)
+    alias_claims: dict[str, tuple[str, str]] = {}
+    for alias, target in group.items():
+        if target not in targets:
+            problems.append(f"{where}, field '{alias}': points to '{target}', which does not exist")
+            continue
+        word = normalize(alias)
+        if not word:
+            problems.append(f"{where}, field '{alias}': has no letters or digits")
+            continue
+        owner = claims.get(word)
+        if owner is not None and owner != target:
+            problems.append(
+                f"{where}, field '{alias}': is already the name of '{owner}', "
+                f"cannot point to '{target}'"
+            )
+            continue
+        earlier = alias_claims.get(word)
+        if earlier is not None and earlier[1] != target:
+            problems.append(
+                f"{where}, field '{alias}': claimed twice, "
+                f"also by '{earlier[0]}' for '{earlier[1]}'"
+            )
+            continue
+        alias_claims[word] = (alias, target)
+    return problems

@@ -1,0 +1,103 @@
+"""Typed domain errors. The edges (Discord error handler, console, CLI) turn them into replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class PhasebotError(Exception):
+    """Base class for every error meant to be shown to a user as a polite message."""
+
+    def user_message(self) -> str:
+        return str(self)
+
+
+class ContentError(PhasebotError):
+    """A content directory failed validation. Carries every problem found."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+    def user_message(self) -> str:
+        count = len(self.problems)
+        head = f"The content has {count} problem{'s' if count != 1 else ''}:"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class NotFound(PhasebotError):
+    """A name typed by a user matched nothing. Suggests close matches."""
+
+    kind = "entry"
+
+    def __init__(
+        self, query: str, suggestions: Sequence[str] = (), *, kind: str | None = None
+    ) -> None:
+        self.query = query
+        self.suggestions = tuple(suggestions)
+        if kind is not None:
+            self.kind = kind
+        super().__init__(self.user_message())
+
+    def user_message(self) -> str:
+        article = "an" if self.kind[:1] in "aeiou" else "a"
+        text = f"I don't know {article} {self.kind} called “{self.query}”."
+        if self.suggestions:
+            quoted = ", ".join(f"“{s}”" for s in self.suggestions)
+            text += f" Did you mean {quoted}?"
+        return text
+
+
+class UnknownPhase(NotFound):
+    kind = "phase"
+
+
+class UnknownSubject(NotFound):
+    kind = "methodology"
+
+
+class UnknownAspect(NotFound):
+    kind = "aspect"
+
+
+class UnknownActivity(NotFound):
+    kind = "activity"
+
+
+class InvalidRequest(PhasebotError):
+    """A request that is well-formed but makes no sense (same name twice, mixed tables...)."""
+
+
+class UnknownCommand(PhasebotError):
+    """A console command that does not exist."""
+
+
+class ProgressError(PhasebotError):
+    """A progress change that the rules refuse. Nothing is written."""
+
+
+class NoPhaseYet(ProgressError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This channel has no project phase yet. Start with `/project set phase:planning`."
+        )
+
+
+class AtLastPhase(ProgressError):
+    def __init__(self, phase_name: str) -> None:
+        super().__init__(
+            f"The project is already in the last phase, {phase_name}. "
+            "There is no next phase; use `/project set` to start over."
+        )
+
+
+class AtFirstPhase(ProgressError):
+    def __init__(self, phase_name: str) -> None:
+        super().__init__(
+            f"The project is already in the first phase, {phase_name}. There is no phase before it."
+        )
+
+
+class AlreadyInPhase(ProgressError):
+    def __init__(self, phase_name: str) -> None:
+        super().__init__(f"The project is already in {phase_name}. Nothing changed.")

@@ -1,0 +1,463 @@
+"""Progress rules: which phase a channel's project is in and how it may move.
+
+Everything here is pure: the functions take the current state and the content and
+return what *would* change (a :class:`Move`, a :class:`Check`, a
+:class:`MethodologyChange`) or raise a typed :class:`~bot.core.errors.ProgressError`.
+The storage layer reads the state, calls a rule and writes the result in one
+transaction; nothing here does I/O.
+
+Rules in short:
+
+* ``set`` moves to any phase; ``next`` / ``back`` move one phase.
+* The methodology (a subject of the ``methodologies`` table, Waterfall by default)
+  decides what moving backwards means. In an *iterative* one (Agile, Spiral),
+  ``next`` from Deployment goes to the first phase, and any move from Testing or
+  Deployment to the first phase starts a new iteration. In a sequential one
+  (Waterfall, V-Model) moving backwards is allowed but marked as rework.
+* Ticks are kept per (iteration, phase, activity key): a new iteration starts with a
+  fresh checklist, rework finds the old ticks again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final, Literal, TypeVar, get_args
+
+from bot.core.content import METHODOLOGIES
+from bot.core.errors import (
+    AlreadyInPhase,
+    AtFirstPhase,
+    AtLastPhase,
+    NoPhaseYet,
+    ProgressError,
+    UnknownActivity,
+    UnknownPhase,
+    UnknownSubject,
+)
+from bot.core.lookup import Choice
+from bot.core.models import Activity, Content, Phase, Subject
+from bot.core.text import normalize
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE_LENGTH: Final = 200
+"""Longest note a user may attach to a move (the Discord option enforces it too)."""
+
+MAX_CHOICES: Final = 25
+"""Discord shows at most 25 autocomplete choices."""
+
+MAX_CHOICE_LABEL: Final = 100
+"""Discord's limit on an autocomplete choice's name."""
+
+DEFAULT_METHODOLOGY: Final = "waterfall"
+
+ITERATION_END_KEYS: Final = ("testing", "deployment")
+"""Phases from which a move to the first phase starts a new iteration (iterative methodologies)."""
+
+LOOP_FROM_KEY: Final = "deployment"
+"""In an iterative methodology, ``next`` from this phase goes back to the first phase."""
+
+TICKED: Final = "☑"
+UNTICKED: Final = "☐"
+
+EventKind = Literal["phase", "check", "uncheck", "methodology"]
+MoveKind = Literal["set", "next", "back"]
+EVENT_KINDS: Final[tuple[str, ...]] = get_args(EventKind)
+MOVE_KINDS: Final[tuple[str, ...]] = get_args(MoveKind)
+
+T = TypeVar("T")
+
+_NUMBER = re.compile(r"^\s*#?(\d+)\.?\s*$")
+
+
+# -- errors that only progress raises ----------------------------------------------------
+
+
+class AlreadyUsingMethodology(ProgressError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The project already follows {name}. Nothing changed.")
+
+
+class NoteTooLong(ProgressError):
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"That note is {length} characters long; keep it to {MAX_NOTE_LENGTH} or fewer."
+        )
+
+
+class PhaseGone(ProgressError):
+    """The stored phase key is no longer in the content (content was edited)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"This channel's phase “{key}” no longer exists in the content. "
+            "Pick a phase with `/project set`."
+        )
+
+
+# -- data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose progress: a guild channel, or a DM (``guild_id`` None, owned by its user)."""
+
+    guild_id: int | None
+    channel_id: int
+
+    @property
+    def is_dm(self) -> bool:
+        return self.guild_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a user id and the display name at that time."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    """A channel's current position. ``phase_key`` None: no phase set yet."""
+
+    phase_key: str | None = None
+    methodology: str = DEFAULT_METHODOLOGY
+    iteration: int = 1
+    since: datetime | None = None
+    set_by: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A ticked activity of the current phase and iteration."""
+
+    activity_key: str
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One history entry.
+
+    ``kind`` "phase": ``from_phase`` → ``to_phase`` (``from_phase`` None for the first
+    set), with ``note``, ``rework`` and ``new_iteration``. "check" / "uncheck":
+    ``detail`` is the activity key, ``to_phase`` its phase. "methodology": ``detail``
+    is the new methodology key. ``iteration`` is the iteration after the event.
+    """
+
+    id: int
+    kind: EventKind
+    from_phase: str | None
+    to_phase: str | None
+    actor: Actor
+    at: datetime
+    note: str | None = None
+    rework: bool = False
+    iteration: int = 1
+    new_iteration: bool = False
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectStatus:
+    """The state plus the ticks of the current iteration's current phase, by activity key."""
+
+    state: ProjectState
+    ticks: Mapping[str, Tick] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A phase change the rules allow."""
+
+    from_key: str | None
+    to_key: str
+    rework: bool = False
+    new_iteration: bool = False
+    iteration_after: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """An activity tick (``checked`` True) or untick the rules allow."""
+
+    phase_key: str
+    activity_key: str
+    checked: bool
+    iteration: int
+
+
+@dataclass(frozen=True, slots=True)
+class MethodologyChange:
+    from_key: str
+    to_key: str
+
+
+# -- content helpers -----------------------------------------------------------------------
+
+
+def phase_by_key(content: Content, key: str | None) -> Phase | None:
+    if key is None:
+        return None
+    return next((p for p in content.phases if p.key == key), None)
+
+
+def methodologies(content: Content) -> tuple[Subject, ...]:
+    table = content.table(METHODOLOGIES)
+    return table.subjects if table is not None else ()
+
+
+def methodology_by_key(content: Content, key: str) -> Subject | None:
+    return next((s for s in methodologies(content) if s.key == key), None)
+
+
+def methodology_name(content: Content, key: str) -> str:
+    subject = methodology_by_key(content, key)
+    return subject.name if subject is not None else key
+
+
+def is_iterative(content: Content, methodology: str) -> bool:
+    subject = methodology_by_key(content, methodology)
+    return subject is not None and subject.iterative
+
+
+def clean_note(note: str | None) -> str | None:
+    """Strip a user's note; empty means none. Raises :class:`NoteTooLong`."""
+    if note is None:
+        return None
+    note = note.strip()
+    if not note:
+        return None
+    if len(note) > MAX_NOTE_LENGTH:
+        raise NoteTooLong(len(note))
+    return note
+
+
+def progress_bar(phase_number: int, total: int) -> str:
+    """``progress_bar(4, 8) == '▰▰▰▰▱▱▱▱'``; the number is clamped to 0..total."""
+    total = max(total, 0)
+    done = min(max(phase_number, 0), total)
+    return "▰" * done + "▱" * (total - done)
+
+
+# -- moves ---------------------------------------------------------------------------------
+
+
+def plan_set(state: ProjectState, target_key: str, content: Content) -> Move:
+    """Move to any phase, given its key (the edges resolve what users type with the Catalog)."""
+    target = _resolve_phase(target_key, content)
+    if state.phase_key == target.key:
+        raise AlreadyInPhase(target.name)
+    return _move(state, target, content)
+
+
+def plan_next(state: ProjectState, content: Content) -> Move:
+    """One phase forward; in an iterative methodology Deployment loops to the first phase."""
+    current = _current_phase(state, content)
+    phases = content.phases
+    if current.key == LOOP_FROM_KEY and is_iterative(content, state.methodology):
+        return _move(state, phases[0], content)
+    if current.number >= len(phases):
+        raise AtLastPhase(current.name)
+    return _move(state, phases[current.number], content)
+
+
+def plan_back(state: ProjectState, content: Content) -> Move:
+    """One phase back (marked as rework in a sequential methodology)."""
+    current = _current_phase(state, content)
+    if current.number <= 1:
+        raise AtFirstPhase(current.name)
+    return _move(state, content.phases[current.number - 2], content)
+
+
+def plan_move(
+    state: ProjectState, kind: MoveKind, content: Content, target_key: str | None = None
+) -> Move:
+    """Dispatch on ``kind``; ``target_key`` is required for "set"."""
+    if kind == "set":
+        if target_key is None:
+            raise ValueError("a 'set' move needs a target phase")
+        return plan_set(state, target_key, content)
+    if kind == "next":
+        return plan_next(state, content)
+    if kind == "back":
+        return plan_back(state, content)
+    raise ValueError(f"unknown move kind {kind!r}")
+
+
+def _current_phase(state: ProjectState, content: Content) -> Phase:
+    if state.phase_key is None:
+        raise NoPhaseYet()
+    current = phase_by_key(content, state.phase_key)
+    if current is None:
+        raise PhaseGone(state.phase_key)
+    return current
+
+
+def _resolve_phase(key: str, content: Content) -> Phase:
+    found = phase_by_key(content, key)
+    if found is None:
+        raise UnknownPhase(key, [p.name for p in content.phases[:3]])
+    return found
+
+
+def _move(state: ProjectState, target: Phase, content: Content) -> Move:
+    current = phase_by_key(content, state.phase_key)
+    iterative = is_iterative(content, state.methodology)
+    first = content.phases[0]
+    new_iteration = (
+        iterative
+        and current is not None
+        and current.key in ITERATION_END_KEYS
+        and target.key == first.key
+    )
+    rework = not iterative and current is not None and target.number < current.number
+    return Move(
+        from_key=state.phase_key,
+        to_key=target.key,
+        rework=rework,
+        new_iteration=new_iteration,
+        iteration_after=state.iteration + 1 if new_iteration else state.iteration,
+    )
+
+
+# -- methodology ---------------------------------------------------------------------------
+
+
+def plan_methodology(state: ProjectState, methodology: str, content: Content) -> MethodologyChange:
+    """Switch methodology; the phase, iteration and ticks stay as they are."""
+    subject = methodology_by_key(content, methodology)
+    if subject is None:
+        raise UnknownSubject(methodology, [s.name for s in methodologies(content)])
+    if subject.key == state.methodology:
+        raise AlreadyUsingMethodology(subject.name)
+    return MethodologyChange(from_key=state.methodology, to_key=subject.key)
+
+
+def resolve_activity(phase: Phase, text: str) -> Activity:
+    """An activity of ``phase`` from what a user typed.
+
+    Tried in order: the key, a number 1..n, the exact text (any case), the text with
+    punctuation ignored, then a case-insensitive prefix or substring of the text
+    that matches one activity only. Otherwise :class:`UnknownActivity` with suggestions.
+    """
+    query = text.strip()
+    found = phase.activity(query)
+    if found is not None:
+        return found
+    number = _NUMBER.match(query)
+    activities = phase.activities
+    if number:
+        index = int(number.group(1))
+        if 1 <= index <= len(activities):
+            return activities[index - 1]
+        raise UnknownActivity(
+            query, [f"a number from 1 to {len(activities)}"], kind=_activity_kind(phase)
+        )
+    folded = query.casefold()
+    word = normalize(query)
+    for activity in activities:
+        if activity.text.casefold() == folded:
+            return activity
+    if word:
+        for activity in activities:
+            if normalize(activity.text) == word or normalize(activity.key) == word:
+                return activity
+    candidates: list[Activity] = []
+    if folded:
+        for matches in (
+            [a for a in activities if a.text.casefold().startswith(folded)],
+            [a for a in activities if folded in a.text.casefold() or folded in a.key],
+            [a for a in activities if word and word in normalize(a.text)],
+        ):
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                candidates = matches
+                break
+    if not candidates:
+        texts = {a.text.casefold(): a for a in activities}
+        texts.update({a.key: a for a in activities})
+        close = difflib.get_close_matches(folded, list(texts), n=6, cutoff=0.5)
+        candidates = _unique([texts[c] for c in close])
+    raise UnknownActivity(query, [a.text for a in candidates[:3]], kind=_activity_kind(phase))
+
+
+def plan_check(status: ProjectStatus, activity_key: str, content: Content) -> Check:
+    """Tick an activity of the current phase, or untick it if it is ticked."""
+    state = status.state
+    phase = _current_phase(state, content)
+    activity = resolve_activity(phase, activity_key)
+    return Check(
+        phase_key=phase.key,
+        activity_key=activity.key,
+        checked=activity.key not in status.ticks,
+        iteration=state.iteration,
+    )
+
+
+def activity_label(activity: Activity, ticked: bool) -> str:
+    """``'☑ Conduct feasibility studies.'``, cut to Discord's 100 characters with '…'."""
+    return clip(f"{TICKED if ticked else UNTICKED} {activity.text}", MAX_CHOICE_LABEL)
+
+
+def activity_choices(status: ProjectStatus, content: Content, typed: str = "") -> list[Choice]:
+    """Autocomplete for ``/project check activity:``: the current phase's activities.
+
+    Labels show the tick state; the value is always the activity key, never cut.
+    Filtered by ``typed`` (a number, or part of the text or key), prefix matches first.
+    """
+    phase = phase_by_key(content, status.state.phase_key)
+    if phase is None:
+        return []
+    activities = list(phase.activities)
+    query = typed.strip()
+    number = _NUMBER.match(query)
+    if number:
+        index = int(number.group(1))
+        activities = [activities[index - 1]] if 1 <= index <= len(activities) else []
+    elif query:
+        folded = query.casefold()
+        word = normalize(query)
+
+        def matches(a: Activity) -> bool:
+            text = a.text.casefold()
+            return folded in text or folded in a.key or bool(word and word in normalize(text))
+
+        hits = [a for a in activities if matches(a)]
+        activities = sorted(hits, key=lambda a: not a.text.casefold().startswith(folded))
+    return [
+        Choice(activity_label(a, a.key in status.ticks), a.key) for a in activities[:MAX_CHOICES]
+    ]
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in '…' when cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    return text[: limit - 1].rstrip() + "…"
+
+
+def _activity_kind(phase: Phase) -> str:
+    return f"checklist item of {phase.name}"
+
+
+def _unique(items: Iterable[T]) -> list[T]:
+    out: list[T] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

@@ -1,0 +1,17 @@
+"""Small text helpers shared by lookup and search."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def normalize(text: str) -> str:
+    """Fold case and drop everything but letters and digits: 'V-Model' -> 'vmodel'."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens: 'V-Model, testing!' -> ['v', 'model', 'testing']."""
+    return _WORD.findall(text.casefold())

@@ -1,0 +1,67 @@
+"""Running the bot: `phasebot run` and `phasebot sync`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import aiohttp
+import discord
+
+from bot.config import Settings
+from bot.discord.bot import create_bot
+
+log = logging.getLogger(__name__)
+
+
+class RunError(Exception):
+    """Connecting failed in a way the user can fix."""
+
+
+def _token(settings: Settings) -> str:
+    assert settings.discord_token is not None  # checked by the CLI
+    return settings.discord_token.get_secret_value()
+
+
+async def _login(bot: discord.Client, token: str) -> None:
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise RunError(
+            "Discord refused the token in DISCORD_TOKEN. Copy it again from the "
+            "developer portal (Bot → Reset Token)."
+        ) from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise RunError(f"cannot reach Discord ({type(exc).__name__}). Check the network.") from None
+
+
+async def run(settings: Settings) -> int:
+    """Connect and answer until SIGINT or SIGTERM, then close the database cleanly."""
+    bot = create_bot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+    async with bot:
+        await _login(bot, _token(settings))
+        await bot.sync_if_changed()
+        await bot.connect(reconnect=True)
+    log.info("stopped")
+    return 0
+
+
+def _stop(bot: discord.Client, sig: signal.Signals) -> None:
+    log.info("received %s; closing", sig.name)
+    asyncio.get_running_loop().create_task(bot.close())
+
+
+async def sync(settings: Settings, guild_id: int | None) -> int:
+    bot = create_bot(settings)
+    async with bot:
+        await _login(bot, _token(settings))
+        count = await bot.sync_commands(guild_id)
+    where = f"to server {guild_id}" if guild_id else "globally (may take up to an hour to show)"
+    print(f"registered {count} commands {where}")
+    return 0

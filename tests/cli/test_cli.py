@@ -1,0 +1,169 @@
+"""The real `phasebot` command, run as a new process the way users run it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` from ``cwd``, with a clean phasebot environment."""
+    base = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    base["DATABASE_PATH"] = str(cwd / "db.sqlite3")
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=base,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+_SETTINGS = {"DISCORD_TOKEN", "DATABASE_PATH", "CONTENT_DIR", "DEV_GUILD_ID", "LOG_LEVEL"}
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("phasebot")
+    return lines[0]
+
+
+def test_ask_phase_prints_objective_and_every_activity(tmp_path: Path) -> None:
+    result = run("ask", "/phase testing", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Phase 5 of 8 · Testing\n")
+    assert "Verify that the software meets the specified requirements and is free of defects." in out
+    for activity in (
+        "Conduct various levels of testing (unit, integration, system, acceptance).",
+        "Identify and fix bugs and issues.",
+        "Perform regression testing to ensure changes do not negatively impact existing "
+        "functionality.",
+    ):
+        assert f"• {activity}" in out
+    assert not (tmp_path / "db.sqlite3").exists()  # knowledge questions never open the database
+
+
+def test_ask_compare_prints_all_ten_aspects_for_both(tmp_path: Path) -> None:
+    result = run("ask", "/compare agile spiral", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for aspect in ("Development Approach", "Flexibility", "Phases", "Feedback", "Client Involvement",
+                   "Risk Management", "Delivery Time", "Change Management", "Testing",
+                   "Documentation"):
+        assert f"\n{aspect}\n" in out
+    assert out.count("  Agile: ") == 10
+    assert out.count("  Spiral: ") == 10
+    assert "  Agile: Embraces changes easily" in out
+    assert "  Spiral: Ongoing and updated documentation" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("ask", "/nope"), 1, "There is no command /nope"),
+        (("ask", "/phase"), 1, "/phase needs name"),
+        (("ask", "/compare agile mlops"), 1, "different tables"),
+        (("ask", "/phase tetsing"), 1, "Did you mean “Testing”"),
+        (("ask",), 2, "the following arguments are required: COMMAND"),
+        (("bogus",), 2, "invalid choice: 'bogus'"),
+        (("run",), 2, "set DISCORD_TOKEN"),
+        (("sync",), 2, "phasebot console"),
+    ],
+)
+def test_mistakes_are_one_line_and_non_zero(
+    tmp_path: Path, args: tuple[str, ...], code: int, words: str
+) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == code
+    assert words in _one_line_error(result)
+
+
+def test_bad_setting_names_it(tmp_path: Path) -> None:
+    result = run("ask", "/help", cwd=tmp_path, env={"DEV_GUILD_ID": "not-a-number"})
+    assert result.returncode == 2
+    assert "DEV_GUILD_ID" in _one_line_error(result)
+
+
+def test_settings_from_dotenv_in_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LOG_LEVEL=loud\n", encoding="utf-8")
+    result = run("ask", "/help", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "LOG_LEVEL" in _one_line_error(result)
+
+
+def test_token_is_never_printed(tmp_path: Path) -> None:
+    secret = "MTIzNDU2Nzg5.secret-token-value"
+    result = run("ask", "/help", cwd=tmp_path, env={"DISCORD_TOKEN": secret, "LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 0
+    assert secret not in result.stdout + result.stderr
+
+
+def test_console_progress_survives_a_restart(tmp_path: Path) -> None:
+    first = run("console", "--channel", "team-a", cwd=tmp_path,
+                stdin="/project set design kickoff\n/project next\n/project check 2\n")
+    assert first.returncode == 0, first.stderr
+    assert "Moved to Phase 4 of 8 · Implementation (Coding)" in first.stdout
+    second = run("ask", "/project status", "--channel", "team-a", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("Phase 4 of 8 · Implementation (Coding)\n")
+    assert "☑ Conduct unit testing" in second.stdout
+    other = run("ask", "/project status", "--channel", "team-b", cwd=tmp_path)
+    assert "no project phase yet" in other.stdout.lower()
+
+
+def test_console_keeps_going_after_a_mistake(tmp_path: Path) -> None:
+    result = run("console", cwd=tmp_path, stdin="/phase nowhere\n/phase 1\n")
+    assert result.returncode == 0
+    assert "I don't know a phase called “nowhere”" in result.stdout
+    assert "Phase 1 of 8 · Planning" in result.stdout
+
+
+def test_refused_change_writes_nothing(tmp_path: Path) -> None:
+    result = run("ask", "/project next", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no project phase yet" in _one_line_error(result).lower()
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM projects WHERE phase_key IS NOT NULL").fetchone() == (0,)
+
+
+def test_content_check_bundled(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["content", "check"]) == 0
+    assert "ok — 8 phases" in capsys.readouterr().out
+
+
+def test_content_check_lists_every_problem(content_copy: Path) -> None:
+    sdlc = content_copy / "sdlc.toml"
+    sdlc.write_text(sdlc.read_text(encoding="utf-8").replace('key = "analysis"', 'key = "planning"'),
+                    encoding="utf-8")
+    aliases = content_copy / "aliases.toml"
+    aliases.write_text(aliases.read_text(encoding="utf-8").replace('qa = "testing"', 'qa = "qa-phase"'),
+                       encoding="utf-8")
+    result = run("content", "check", str(content_copy), cwd=content_copy.parent)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "sdlc.toml: entry phases[2], field 'key': duplicate phase key 'planning'" in result.stderr
+
+
+def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["run", "--help"], ["console", "--help"], ["ask", "--help"],
+                 ["sync", "--help"], ["content", "check", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+        assert "usage: phasebot" in capsys.readouterr().out

@@ -1,0 +1,102 @@
+"""The knowledge answers carry the content in full, with the right titles and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.errors import InvalidRequest, UnknownAspect, UnknownSubject
+from bot.core.knowledge import Knowledge
+from bot.core.models import Content
+
+
+def test_phase_answer(knowledge: Knowledge) -> None:
+    answer = knowledge.phase("qa")
+    assert answer.title == "Phase 5 of 8 · Testing"
+    assert "Verify that the software meets the specified requirements" in answer.description
+    (activities,) = answer.fields
+    assert activities.value.count("• ") == 3
+    assert "Perform regression testing" in activities.value
+    assert answer.footer == "◀ 4 · Implementation (Coding) · 6 · Deployment ▶"
+
+
+def test_first_and_last_phase_have_one_neighbour(knowledge: Knowledge) -> None:
+    assert knowledge.phase("1").footer == "2 · Analysis ▶"
+    assert knowledge.phase("8").footer == "◀ 7 · Maintenance and Support"
+
+
+def test_phases_answer(knowledge: Knowledge, content: Content) -> None:
+    answer = knowledge.phases()
+    assert content.sdlc.sdlc.definition in answer.description
+    assert content.sdlc.sdlc.goal in answer.description
+    assert [f.name for f in answer.fields] == [f"{p.number} · {p.name}" for p in content.phases]
+    assert [f.value for f in answer.fields] == [p.objective for p in content.phases]
+
+
+def test_compare_all_aspects(knowledge: Knowledge) -> None:
+    answer = knowledge.compare("agile", "spiral")
+    assert answer.title == "Agile vs Spiral"
+    assert len(answer.fields) == 10
+    flexibility = next(f for f in answer.fields if f.name == "Flexibility")
+    assert flexibility.value == "**Agile:** High\n**Spiral:** Moderate"
+
+
+def test_compare_one_aspect(knowledge: Knowledge) -> None:
+    answer = knowledge.compare("waterfall", "v model", "testing")
+    assert answer.title == "Waterfall vs V-Model · Testing"
+    assert [(f.name, f.value) for f in answer.fields] == [
+        ("Waterfall", "At the end of the development"),
+        ("V-Model", "Parallel with development"),
+    ]
+
+
+def test_compare_mlops_devops(knowledge: Knowledge) -> None:
+    answer = knowledge.compare("devops", "mlops", "tools")
+    assert answer.title == "DevOps vs MLOps · Tools"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "aspect", "error", "words"),
+    [
+        ("agile", "agile", None, InvalidRequest, "both are Agile"),
+        ("agile", "mlops", None, InvalidRequest, "different tables"),
+        ("agle", "spiral", None, UnknownSubject, "Did you mean “Agile”"),
+        ("agile", "spiral", "tools", UnknownAspect, "aspect of SDLC methodologies"),
+    ],
+)
+def test_compare_refusals(
+    knowledge: Knowledge,
+    first: str,
+    second: str,
+    aspect: str | None,
+    error: type[Exception],
+    words: str,
+) -> None:
+    with pytest.raises(error) as caught:
+        knowledge.compare(first, second, aspect)
+    assert words in str(caught.value)
+
+
+def test_methodology(knowledge: Knowledge) -> None:
+    answer = knowledge.methodology("spiral")
+    assert answer.title == "Spiral"
+    assert len(answer.fields) == 10
+    assert ("Risk Management", "Ongoing and adaptive") in [(f.name, f.value) for f in answer.fields]
+    one = knowledge.methodology("waterfall", "flexibility")
+    assert (one.title, one.description) == ("Waterfall · Flexibility", "Low")
+
+
+def test_methodology_refuses_mlops(knowledge: Knowledge) -> None:
+    with pytest.raises(UnknownSubject):
+        knowledge.methodology("mlops")
+
+
+def test_mlops(knowledge: Knowledge) -> None:
+    answer = knowledge.mlops()
+    assert answer.title == "MLOps vs DevOps"
+    assert len(answer.fields) == 12
+    one = knowledge.mlops("testing")
+    assert one.title == "MLOps vs DevOps · Testing"
+    assert [f.value for f in one.fields] == [
+        "Involves model testing, validation, and monitoring for accuracy.",
+        "Emphasizes code testing, unit testing, and system testing.",
+    ]

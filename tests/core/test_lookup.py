@@ -1,0 +1,118 @@
+"""Lookup by key, alias, number, name, prefix; typos get "did you mean"; autocomplete order."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.errors import UnknownAspect, UnknownPhase, UnknownSubject
+from bot.core.lookup import MAX_CHOICES, Catalog
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("testing", "testing"),  # key
+        ("Testing", "testing"),  # case
+        ("qa", "testing"),  # alias
+        ("test", "testing"),
+        ("coding", "implementation"),
+        ("release", "deployment"),
+        ("support", "maintenance"),
+        ("phase-out", "retirement"),
+        ("decommission", "retirement"),
+        ("5", "testing"),  # number
+        ("phase 8", "retirement"),
+        ("Implementation (Coding)", "implementation"),  # name
+        ("Maintenance and Support", "maintenance"),
+        ("Retirement/Phase-out", "retirement"),
+        ("impl", "implementation"),  # unique prefix
+        ("ana", "analysis"),
+    ],
+)
+def test_phase_lookup(catalog: Catalog, query: str, key: str) -> None:
+    assert catalog.phase(query).key == key
+
+
+def test_phase_typo_suggests(catalog: Catalog) -> None:
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase("tetsing")
+    assert "Testing" in caught.value.suggestions
+    assert "Did you mean “Testing”" in caught.value.user_message()
+
+
+def test_phase_number_out_of_range(catalog: Catalog) -> None:
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase("9")
+    assert "from 1 to 8" in caught.value.user_message()
+
+
+def test_nonsense_phase_has_no_wrong_answer(catalog: Catalog) -> None:
+    with pytest.raises(UnknownPhase):
+        catalog.phase("zzzz")
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("agile", "agile"),
+        ("V-Model", "v-model"),
+        ("v model", "v-model"),
+        ("vmodel", "v-model"),
+        ("ml ops", "mlops"),
+        ("DevOps", "devops"),
+        ("scrum", "agile"),
+        ("spi", "spiral"),
+    ],
+)
+def test_subject_lookup(catalog: Catalog, query: str, key: str) -> None:
+    assert catalog.subject(query).key == key
+
+
+def test_subject_typo_suggests(catalog: Catalog) -> None:
+    with pytest.raises(UnknownSubject) as caught:
+        catalog.subject("agle")
+    assert caught.value.suggestions == ("Agile",)
+
+
+def test_subject_limited_to_a_table(catalog: Catalog) -> None:
+    with pytest.raises(UnknownSubject) as caught:
+        catalog.subject("mlops", catalog.methodologies)
+    assert set(caught.value.suggestions) <= {"Waterfall", "Agile", "Spiral", "V-Model"}
+
+
+@pytest.mark.parametrize(
+    ("table", "query", "key"),
+    [
+        ("methodologies", "risk", "risk-management"),
+        ("methodologies", "Client Involvement", "client-involvement"),
+        ("methodologies", "docs", "documentation"),
+        ("methodologies", "flex", "flexibility"),
+        ("mlops", "artifacts", "nature-of-artifacts"),
+        ("mlops", "testing", "testing"),
+        ("mlops", "goal", "primary-goal"),
+    ],
+)
+def test_aspect_lookup(catalog: Catalog, table: str, query: str, key: str) -> None:
+    found = catalog.content.table(table)
+    assert found is not None
+    assert catalog.aspect(found, query).key == key
+
+
+def test_aspect_of_the_wrong_table(catalog: Catalog) -> None:
+    with pytest.raises(UnknownAspect) as caught:
+        catalog.aspect(catalog.methodologies, "tools")
+    assert "aspect of SDLC methodologies" in caught.value.user_message()
+
+
+def test_phase_autocomplete_best_first(catalog: Catalog) -> None:
+    assert [c.value for c in catalog.complete_phase("")] == [p.key for p in catalog.phases]
+    assert catalog.complete_phase("te")[0].value == "testing"
+    assert catalog.complete_phase("QA")[0].value == "testing"
+    assert [c.value for c in catalog.complete_phase("3")] == ["design"]
+    assert catalog.complete_phase("dep")[0].label == "6 · Deployment"
+    assert catalog.complete_phase("tetsing")[0].value == "testing"
+
+
+def test_autocomplete_is_capped(catalog: Catalog) -> None:
+    assert len(catalog.complete_aspect(catalog.mlops, "")) == 12 <= MAX_CHOICES
+    assert [c.value for c in catalog.complete_subject("", catalog.mlops)] == ["mlops", "devops"]

@@ -1,0 +1,693 @@
+"""Tests proving the end-to-end harness drives discord.py's real code path.
+
+The bot below is a throwaway used only to exercise the harness; it is not phasebot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+import discord
+import discord.http
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.discord.harness import (
+    FakeUser,
+    Harness,
+    HarnessError,
+    UnsendableInteraction,
+    check_command_schema,
+)
+from tests.discord.standin import FLAG_EPHEMERAL, FLAG_LOADING, StandIn
+
+TOPICS = ["planning", "design", "development", "deployment", "monitoring"]
+STAGES = ["design", "testing", "release"]
+
+
+# --------------------------------------------------------------------------------------------
+# A tiny throwaway bot
+# --------------------------------------------------------------------------------------------
+
+
+def card_embed(votes: int, stage: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title="Project card", description="Vote for the card", colour=0x3498DB)
+    embed.add_field(name="Votes", value=str(votes))
+    embed.add_field(name="Stage", value=stage or "unset")
+    return embed
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"vote:(?P<n>\d+)"):
+    """Persistent button: the vote count lives in the custom_id so it survives restarts."""
+
+    def __init__(self, votes: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Votes: {votes}",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"vote:{votes}",
+            )
+        )
+        self.votes = votes
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> VoteButton:
+        return cls(int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        assert isinstance(client, ToyBot)
+        client.clicks.append(interaction.user.id)
+        votes = self.votes + 1
+        await interaction.response.edit_message(embed=card_embed(votes), view=CardView(votes))
+
+
+class StageSelect(discord.ui.Select[Any]):
+    def __init__(self) -> None:
+        super().__init__(
+            custom_id="card:stage",
+            placeholder="Pick a stage",
+            options=[discord.SelectOption(label=s.title(), value=s) for s in STAGES],
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        assert self.view is not None
+        votes = int(interaction.message.embeds[0].fields[0].value or 0)  # type: ignore[union-attr]
+        await interaction.response.edit_message(embed=card_embed(votes, self.values[0]))
+
+
+class CardView(discord.ui.View):
+    def __init__(self, votes: int = 0) -> None:
+        super().__init__(timeout=60)
+        self.add_item(VoteButton(votes))
+        self.add_item(StageSelect())
+
+
+class FeedbackModal(discord.ui.Modal, title="Feedback"):
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Your feedback", custom_id="feedback_text", max_length=200
+    )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message(f"Thanks for: {self.text.value}", ephemeral=True)
+
+
+class ToyTree(app_commands.CommandTree[Any]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandInvokeError):
+            await super().on_error(interaction, error)  # logs: the harness must notice
+            return
+        await interaction.response.send_message(f"Error: {error}", ephemeral=True)
+
+
+class ToyBot(commands.Bot):
+    def __init__(self) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=ToyTree,
+        )
+        self.setup_ran = False
+        self.ready_fired = False
+        self.clicks: list[int] = []
+
+    async def on_ready(self) -> None:
+        self.ready_fired = True
+
+    async def setup_hook(self) -> None:
+        self.setup_ran = True
+        self.add_dynamic_items(VoteButton)
+        tree = self.tree
+
+        @tree.command(description="Roll some dice")
+        @app_commands.describe(count="How many dice", mode="How to combine them")
+        async def roll(
+            interaction: discord.Interaction[Any],
+            count: app_commands.Range[int, 1, 5],
+            mode: Literal["sum", "max"] = "sum",
+        ) -> None:
+            values = list(range(1, count + 1))
+            total = sum(values) if mode == "sum" else max(values)
+            embed = discord.Embed(title="Roll", description=f"{count} dice, {mode}")
+            embed.add_field(name="Result", value=str(total))
+            await interaction.response.send_message(embed=embed)
+
+        phase = app_commands.Group(name="phase", description="Project phase")
+        admin = app_commands.Group(name="admin", description="Admin tools", parent=phase)
+
+        @phase.command(name="show", description="Show the phase")
+        async def phase_show(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("Phase: design")
+
+        @admin.command(name="reset", description="Reset the phase")
+        async def phase_reset(interaction: discord.Interaction[Any], confirm: bool) -> None:
+            await interaction.response.send_message(f"reset confirmed={confirm}")
+
+        tree.add_command(phase)
+
+        @tree.command(description="Pick a topic")
+        async def topic(interaction: discord.Interaction[Any], name: str) -> None:
+            await interaction.response.send_message(f"Topic: {name}")
+
+        @topic.autocomplete("name")
+        async def topic_name(
+            interaction: discord.Interaction[Any], current: str
+        ) -> list[app_commands.Choice[str]]:
+            return [
+                app_commands.Choice(name=t.title(), value=t)
+                for t in TOPICS
+                if t.startswith(current.lower())
+            ]
+
+        @tree.command(description="Show a project card")
+        async def card(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message(embed=card_embed(0), view=CardView(0))
+
+        @tree.command(description="Divide two numbers")
+        async def divide(interaction: discord.Interaction[Any], a: int, b: int) -> None:
+            if b == 0:
+                raise app_commands.AppCommandError("Cannot divide by zero")
+            await interaction.response.send_message(f"{a // b}")
+
+        @tree.command(description="Build a report")
+        async def report(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.edit_original_response(
+                content="Report ready", embed=discord.Embed(title="Report")
+            )
+            await interaction.followup.send("Details are private", ephemeral=True)
+
+        @tree.command(description="Who am I")
+        @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+        @app_commands.allowed_installs(guilds=True, users=True)
+        async def whoami(interaction: discord.Interaction[Any]) -> None:
+            where = "guild" if interaction.guild_id else "DM"
+            await interaction.response.send_message(f"{interaction.user.name} in {where}")
+
+        @tree.command(description="Send feedback")
+        async def feedback(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_modal(FeedbackModal())
+
+        @tree.command(description="Moderators only")
+        @app_commands.guild_only()
+        @app_commands.default_permissions(manage_guild=True)
+        async def purge(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("purged", ephemeral=True)
+
+        @tree.command(description="Crashes")
+        async def crash(interaction: discord.Interaction[Any]) -> None:
+            raise RuntimeError("boom")
+
+        @tree.command(description="Says too much")
+        async def chatty(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("x" * 2001)
+
+        @tree.command(description="Calls a route the stand-in lacks")
+        async def audit(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer()
+            with contextlib.suppress(discord.NotFound):
+                await self.fetch_guild(interaction.guild_id or 0)
+            await interaction.followup.send("done")
+
+
+@pytest.fixture
+async def h() -> AsyncIterator[Harness]:
+    async with Harness(ToyBot(), sync=True) as harness:
+        yield harness
+
+
+# --------------------------------------------------------------------------------------------
+# Login, setup_hook and sync
+# --------------------------------------------------------------------------------------------
+
+
+async def test_login_runs_setup_hook_and_sync_registers_schema(h: Harness) -> None:
+    bot = h.bot
+    assert isinstance(bot, ToyBot)
+    assert bot.setup_ran
+    assert bot.user is not None and bot.user.id == h.standin.application_id
+    assert bot.application_id == h.standin.application_id
+    routes = [r.route for r in h.standin.requests]
+    assert routes[:3] == [
+        "GET /users/@me",
+        "GET /oauth2/applications/@me",
+        "PUT /applications/{app}/commands",
+    ]
+    synced = h.synced_payload()
+    assert sorted(c["name"] for c in synced) == sorted(
+        [
+            "roll",
+            "phase",
+            "topic",
+            "card",
+            "divide",
+            "report",
+            "whoami",
+            "feedback",
+            "purge",
+            "crash",
+            "chatty",
+            "audit",
+        ]
+    )
+    assert check_command_schema(synced) == []
+    roll = h.standin.registered_command("roll")
+    assert roll is not None and int(roll["id"]) > 0
+    assert roll["options"][0] == {
+        "type": 4,
+        "name": "count",
+        "description": "How many dice",
+        "required": True,
+        "min_value": 1,
+        "max_value": 5,
+    }
+    # the guild was fed through GUILD_CREATE into discord.py's cache
+    guild = bot.get_guild(h.world.guild_id)
+    assert guild is not None and guild.me is not None
+    assert guild.get_channel(h.world.channel_id) is not None
+
+
+async def test_ready_option_fires_on_ready() -> None:
+    bot = ToyBot()
+    async with Harness(bot, ready=True) as h:
+        assert bot.ready_fired and bot.is_ready()
+        assert bot.get_guild(h.world.guild_id) is not None
+        res = await h.command("roll", {"count": 1})
+        assert res.embed()["fields"][0]["value"] == "1"
+
+
+async def test_route_base_restored_and_no_tasks_leak() -> None:
+    before = discord.http.Route.BASE
+    tasks_before = asyncio.all_tasks()
+    async with Harness(ToyBot()) as h:
+        assert h.standin.base_url == discord.http.Route.BASE
+        await h.command("card")  # starts a view timeout task
+    assert before == discord.http.Route.BASE
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() - tasks_before == set()
+    assert not h.standin.started
+
+
+# --------------------------------------------------------------------------------------------
+# Slash commands
+# --------------------------------------------------------------------------------------------
+
+
+async def test_range_and_literal_options_reach_the_command(h: Harness) -> None:
+    res = await h.command("roll", {"count": 4, "mode": "max"})
+    assert res.callback_type == 4
+    assert not res.ephemeral
+    embed = res.embed()
+    assert embed["title"] == "Roll"
+    assert embed["description"] == "4 dice, max"
+    assert embed["fields"][0] == {"name": "Result", "value": "4", "inline": True}
+    assert res.message is not None
+    assert res.message["type"] == 20
+    assert res.message["interaction_metadata"]["name"] == "roll"
+    # the command id in the payload is the one Discord assigned when syncing
+    registered = h.standin.registered_command("roll")
+    assert registered is not None
+    assert res.payload["data"]["id"] == registered["id"]
+
+    default = await h.command("roll", {"count": 3})
+    assert default.embed()["fields"][0]["value"] == "6"
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "reason"),
+    [
+        ("roll", {"count": 6}, "must be <= 5"),
+        ("roll", {"count": 0}, "must be >= 1"),
+        ("roll", {}, "missing required option"),
+        ("roll", {"count": 2, "mode": "avg"}, "must be one of"),
+        ("roll", {"count": "2"}, "takes an integer"),
+        ("roll", {"count": 2, "sides": 6}, "has no option 'sides'"),
+        ("nope", {}, "not registered"),
+        ("phase", {}, "cannot be invoked directly"),
+        ("phase admin", {}, "cannot be invoked directly"),
+        ("phase admin reset", {}, "missing required option"),
+        ("phase show extra", {}, "no subcommand"),
+    ],
+)
+async def test_builder_refuses_what_the_client_would_not_send(
+    h: Harness, name: str, options: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(UnsendableInteraction, match=reason):
+        await h.command(name, options)
+    assert h.standin.interactions == {}
+
+
+async def test_builder_uses_tree_when_not_synced() -> None:
+    async with Harness(ToyBot()) as h:
+        assert not h.standin.synced
+        with pytest.raises(UnsendableInteraction, match="must be <= 5"):
+            await h.command("roll", {"count": 9})
+        res = await h.command("roll", {"count": 5})
+        assert res.embed()["fields"][0]["value"] == "15"
+
+
+async def test_subcommand_and_group_nesting(h: Harness) -> None:
+    show = await h.command("phase show")
+    assert show.content == "Phase: design"
+    assert show.payload["data"]["options"] == [{"name": "show", "type": 1, "options": []}]
+
+    reset = await h.command("phase admin reset", {"confirm": True})
+    assert reset.content == "reset confirmed=True"
+    assert reset.payload["data"]["options"] == [
+        {
+            "name": "admin",
+            "type": 2,
+            "options": [
+                {
+                    "name": "reset",
+                    "type": 1,
+                    "options": [{"name": "confirm", "type": 5, "value": True}],
+                }
+            ],
+        }
+    ]
+
+
+async def test_autocomplete_returns_choices(h: Harness) -> None:
+    res = await h.autocomplete("topic", "name", "de")
+    assert res.callback_type == 8
+    assert res.choices == [
+        {"name": "Design", "value": "design"},
+        {"name": "Development", "value": "development"},
+        {"name": "Deployment", "value": "deployment"},
+    ]
+    assert res.message is None
+    focused = res.payload["data"]["options"][0]
+    assert focused == {"name": "name", "type": 3, "value": "de", "focused": True}
+
+    with pytest.raises(UnsendableInteraction, match="no autocomplete"):
+        await h.autocomplete("roll", "count", "3")
+
+
+async def test_ephemeral_error_reply(h: Harness) -> None:
+    err = await h.command("divide", {"a": 1, "b": 0})
+    assert err.ephemeral
+    assert err.flags & FLAG_EPHEMERAL
+    assert err.content == "Error: Cannot divide by zero"
+    ok = await h.command("divide", {"a": 7, "b": 2})
+    assert not ok.ephemeral
+    assert ok.content == "3"
+
+
+async def test_defer_then_edit_original_and_followup(h: Harness) -> None:
+    res = await h.command("report")
+    assert res.callback_type == 5
+    first = res.versions[0]
+    assert first["flags"] & FLAG_LOADING and first["content"] == ""
+    assert not res.loading
+    assert res.content == "Report ready"
+    assert res.embed()["title"] == "Report"
+    assert len(res.edits) == 1 and res.edits[0]["content"] == "Report ready"
+    assert len(res.followups) == 1
+    followup = res.followups[0]
+    assert followup["content"] == "Details are private"
+    assert followup["flags"] & FLAG_EPHEMERAL
+    assert followup["interaction_metadata"]["original_response_message_id"] == str(res.message_id)
+
+
+async def test_dm_allowed_command_in_every_context(h: Harness) -> None:
+    guild = await h.command("whoami")
+    assert guild.content == "tester in guild"
+    assert "member" in guild.payload and "user" not in guild.payload
+
+    dm = await h.command("whoami", context="bot_dm")
+    assert dm.content == "tester in DM"
+    assert dm.payload["context"] == 1
+    assert "member" not in dm.payload and dm.payload["user"]["username"] == "tester"
+    assert dm.payload["channel"]["type"] == 1
+
+    friend_dm = await h.command("whoami", context="private_channel")
+    assert friend_dm.content == "tester in DM"
+    assert friend_dm.payload["authorizing_integration_owners"] == {"1": str(h.world.user.id)}
+
+    with pytest.raises(UnsendableInteraction, match="not user-installable"):
+        await h.command("roll", {"count": 1}, context="private_channel")
+    with pytest.raises(UnsendableInteraction, match="not allowed in context"):
+        await h.command("purge", context="bot_dm")
+
+
+async def test_default_member_permissions_hide_command(h: Harness) -> None:
+    with pytest.raises(UnsendableInteraction, match="default_member_permissions"):
+        await h.command("purge")
+    mod = discord.Permissions(manage_guild=True).value | h.world.member_permissions
+    res = await h.command("purge", permissions=mod)
+    assert res.ephemeral and res.content == "purged"
+
+
+# --------------------------------------------------------------------------------------------
+# Views: buttons, selects, dynamic items, modals
+# --------------------------------------------------------------------------------------------
+
+
+async def test_embed_view_button_and_select(h: Harness) -> None:
+    res = await h.command("card")
+    assert res.embed()["title"] == "Project card"
+    assert [f["value"] for f in res.embed()["fields"]] == ["0", "unset"]
+    assert res.custom_ids() == ["vote:0", "card:stage"]
+    assert res.component("vote:0")["label"] == "Votes: 0"
+
+    picked = await h.select(res, "card:stage", ["testing"])
+    assert picked.callback_type == 7
+    assert picked.message_id == res.message_id
+    assert [f["value"] for f in res.embed()["fields"]] == ["0", "testing"]  # live, as edited
+
+    other = FakeUser.new("alice")
+    clicked = await h.click(res, "vote:0", user=other)
+    assert clicked.callback_type == 7
+    assert res.component("vote:1")["label"] == "Votes: 1"
+    assert len(res.versions) == 3
+    bot = h.bot
+    assert isinstance(bot, ToyBot) and bot.clicks == [other.id]
+
+    with pytest.raises(UnsendableInteraction, match="no component 'vote:0'"):
+        await h.click(res, "vote:0")  # the button was replaced by vote:1
+    with pytest.raises(UnsendableInteraction, match="values must be distinct among"):
+        await h.select(res, "card:stage", ["shipping"])
+
+
+async def test_dynamic_button_survives_restart() -> None:
+    first_bot = ToyBot()
+    async with Harness(first_bot, sync=True) as first:
+        res = await first.command("card")
+        message_id = res.message_id
+    assert first_bot.is_closed()
+    assert message_id is not None
+
+    second_bot = ToyBot()
+    # same stand-in (its message store survives) and same world (guild, channel, user)
+    async with first.successor(second_bot) as second:
+        assert second.standin is first.standin
+        # the select is not persistent: after the restart nothing answers it...
+        with pytest.raises(HarnessError, match="never acknowledged"):
+            await second.select(message_id, "card:stage", ["design"])
+        unanswered = await second.select(message_id, "card:stage", ["design"], check=False)
+        # ...but the DynamicItem button is handled by the new bot
+        clicked = await second.click(message_id, "vote:0")
+    assert clicked.callback_type == 7
+    assert clicked.component("vote:1")["label"] == "Votes: 1"
+    assert second_bot.clicks == [first.world.user.id]
+    assert first_bot.clicks == []
+    assert not unanswered.acknowledged
+
+
+async def test_modal_round_trip(h: Harness) -> None:
+    opened = await h.command("feedback")
+    assert opened.callback_type == 9
+    assert opened.modal is not None and opened.modal["title"] == "Feedback"
+    with pytest.raises(UnsendableInteraction, match="is required"):
+        await h.submit_modal(opened, {})
+    submitted = await h.submit_modal(opened, {"feedback_text": "great harness"})
+    assert submitted.ephemeral
+    assert submitted.content == "Thanks for: great harness"
+
+
+# --------------------------------------------------------------------------------------------
+# The harness notices misbehaviour
+# --------------------------------------------------------------------------------------------
+
+
+async def test_logged_exception_fails_the_interaction(h: Harness) -> None:
+    with pytest.raises(HarnessError, match="boom"):
+        await h.command("crash")
+    res = await h.command("crash", check=False)
+    assert not res.acknowledged
+    assert any("RuntimeError: boom" in e for e in res.errors)
+
+
+async def test_standin_rejects_what_discord_would(h: Harness) -> None:
+    res = await h.command("chatty", check=False)
+    assert not res.acknowledged
+    assert len(res.rejected) == 1
+    rejected = res.rejected[0]
+    assert rejected.status == 400
+    assert rejected.response["code"] == 50035
+    assert "content" in rejected.response["errors"]["data"]
+    assert res.errors  # discord.py raised HTTPException inside the command
+
+
+async def test_unknown_route_is_recorded_and_fails(h: Harness) -> None:
+    with pytest.raises(HarnessError, match="unknown routes called: GET /guilds/"):
+        await h.command("audit")
+    assert [r.path for r in h.standin.unexpected] == [f"/guilds/{h.world.guild_id}"]
+    h.standin.requests.clear()  # keep the fixture's close() check quiet
+
+
+async def test_no_unexpected_routes_in_a_full_session(h: Harness) -> None:
+    res = await h.command("card")
+    await h.select(res, "card:stage", ["design"])
+    await h.command("report")
+    await h.autocomplete("topic", "name", "")
+    assert h.standin.unexpected == []
+    assert h.standin.rejected == []
+
+
+# --------------------------------------------------------------------------------------------
+# Payload shapes and the schema checker
+# --------------------------------------------------------------------------------------------
+
+
+async def test_payload_carries_required_fields(h: Harness) -> None:
+    first = h.builder.slash("roll", {"count": 1})
+    second = h.builder.slash("roll", {"count": 1})
+    for payload in (first, second):
+        for key in (
+            "attachment_size_limit",
+            "entitlements",
+            "locale",
+            "version",
+            "application_id",
+            "token",
+            "id",
+            "app_permissions",
+            "guild_id",
+            "channel",
+            "member",
+            "authorizing_integration_owners",
+            "context",
+        ):
+            assert key in payload, key
+        assert payload["member"]["permissions"] == str(h.world.member_permissions)
+        assert payload["application_id"] == str(h.standin.application_id)
+    assert first["id"] != second["id"] and first["token"] != second["token"]
+    dm = h.builder.slash("whoami", context="bot_dm")
+    assert dm["context"] == 1 and "user" in dm and "guild_id" not in dm
+
+
+def _command(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"name": "ok", "description": "fine", "type": 1, "options": []}
+    base.update(overrides)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("commands_json", "problem"),
+    [
+        ([_command(name="Bad Name")], "name must be"),
+        ([_command(name="UPPER")], "name must be"),
+        ([_command(name="x" * 33)], "name must be"),
+        ([_command(description="")], "description must be 1-100"),
+        ([_command(description="d" * 101)], "description must be 1-100"),
+        ([_command(), _command()], "share this name"),
+        (
+            [
+                _command(
+                    options=[
+                        {"type": 3, "name": "a", "description": "a"},
+                        {"type": 3, "name": "b", "description": "b", "required": True},
+                    ]
+                )
+            ],
+            "required options must be listed before",
+        ),
+        (
+            [
+                _command(
+                    options=[{"type": 3, "name": f"o{i}", "description": "o"} for i in range(26)]
+                )
+            ],
+            "at most 25",
+        ),
+        (
+            [
+                _command(
+                    options=[
+                        {
+                            "type": 3,
+                            "name": "c",
+                            "description": "c",
+                            "choices": [{"name": "n", "value": "v" * 101}],
+                        }
+                    ]
+                )
+            ],
+            "longer than 100",
+        ),
+        (
+            [
+                _command(
+                    options=[
+                        {
+                            "type": 3,
+                            "name": f"o{i}",
+                            "description": "d" * 100,
+                            "choices": [{"name": "n" * 100, "value": str(j)} for j in range(25)],
+                        }
+                        for i in range(2)
+                    ]
+                )
+            ],
+            "max 4000",
+        ),
+        (
+            [_command(options=[{"type": 3, "name": "Bad", "description": "x"}])],
+            "option 'Bad': name must be",
+        ),
+    ],
+)
+def test_schema_checker_flags_problems(commands_json: list[dict[str, Any]], problem: str) -> None:
+    problems = check_command_schema(commands_json)
+    assert any(problem in p for p in problems), problems
+
+
+def test_schema_checker_accepts_context_menus_and_valid_commands() -> None:
+    assert check_command_schema([_command(name="ok-name_2")]) == []
+    assert check_command_schema([{"name": "Inspect Message", "type": 3, "description": ""}]) == []
+    assert check_command_schema([_command(), {"name": "ok", "type": 3, "description": ""}]) == []
+
+
+async def test_standin_refuses_invalid_sync_like_discord() -> None:
+    async with StandIn() as api:
+        h = Harness(ToyBot(), standin=api)
+        async with h:
+            bad = app_commands.Command(
+                name="fine",
+                description="d",
+                callback=_noop_callback,
+            )
+            bad.description = "x" * 150  # bypasses discord.py's own constructor checks
+            h.bot.tree.add_command(bad)
+            with pytest.raises(app_commands.CommandSyncFailure):
+                await h.sync()
+            assert h.standin.rejected[-1].response["code"] == 50035
+
+
+async def _noop_callback(interaction: discord.Interaction[Any]) -> None:
+    await interaction.response.send_message("noop")

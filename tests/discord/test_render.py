@@ -1,0 +1,98 @@
+"""Every answer fits Discord's embed limits, and long text is split, never cut."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import discord
+import pytest
+
+from bot.core.answer import Answer, Field
+from bot.core.help import help_answer
+from bot.core.knowledge import Knowledge
+from bot.discord.render import (
+    DESCRIPTION_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    FIELD_COUNT_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    MESSAGE_TOTAL_LIMIT,
+    TITLE_LIMIT,
+    render_messages,
+    split_text,
+)
+
+
+def _assert_within_limits(messages: list[list[discord.Embed]]) -> None:
+    assert messages
+    for embeds in messages:
+        assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
+        assert sum(len(e) for e in embeds) <= MESSAGE_TOTAL_LIMIT
+        for embed in embeds:
+            assert len(embed.title or "") <= TITLE_LIMIT
+            assert len(embed.description or "") <= DESCRIPTION_LIMIT
+            assert len(embed.fields) <= FIELD_COUNT_LIMIT
+            assert len(embed.footer.text or "") <= FOOTER_LIMIT
+            for f in embed.fields:
+                assert 1 <= len(f.name or "") <= FIELD_NAME_LIMIT
+                assert 1 <= len(f.value or "") <= FIELD_VALUE_LIMIT
+
+
+def _every_answer(knowledge: Knowledge) -> list[Answer]:
+    catalog = knowledge.catalog
+    answers = [knowledge.phases(), help_answer(), knowledge.mlops()]
+    answers += [knowledge.phase_answer(p) for p in catalog.phases]
+    for table in catalog.content.tables:
+        for a, b in combinations(table.subjects, 2):
+            answers.append(knowledge.comparison_answer(table, (a, b)))
+            answers += [knowledge.comparison_answer(table, (a, b), x) for x in table.aspects]
+        for subject in table.subjects:
+            answers += [knowledge.aspect_answer(table, subject, x) for x in table.aspects]
+    answers += [knowledge.methodology(s.key) for s in catalog.methodologies.subjects]
+    return answers
+
+
+def test_every_content_answer_fits(knowledge: Knowledge) -> None:
+    answers = _every_answer(knowledge)
+    assert len(answers) > 100
+    for answer in answers:
+        messages = render_messages(answer)
+        _assert_within_limits(messages)
+        assert len(messages) == 1  # the bundled content never needs a second message
+
+
+def _all_text(messages: list[list[discord.Embed]]) -> str:
+    parts: list[str] = []
+    for embeds in messages:
+        for e in embeds:
+            parts += [e.description or ""] + [f.value or "" for f in e.fields]
+    return "".join(parts).replace(" ", "").replace("\n", "")
+
+
+@pytest.mark.parametrize("size", [5_000, 20_000, 70_000])
+def test_huge_answers_are_split_not_cut(size: int) -> None:
+    words = " ".join(f"word{i}" for i in range(size // 8))
+    lines = "\n".join(f"• line {i} {'x' * (i % 50)}" for i in range(size // 40))
+    answer = Answer(
+        title="T" * 300,
+        description=words,
+        fields=tuple(Field(f"field {i}", lines if i % 2 else words[:900]) for i in range(40)),
+        footer="end",
+    )
+    messages = render_messages(answer)
+    _assert_within_limits(messages)
+    text = _all_text(messages)
+    assert words.replace(" ", "") in text
+    assert lines.replace(" ", "").replace("\n", "") in text
+    assert messages[0][0].description is not None and "T" * 300 in messages[0][0].description
+    assert messages[-1][-1].footer.text == "end"
+
+
+def test_split_text_keeps_every_character() -> None:
+    text = "a" * 3000 + "\n" + "b " * 1000
+    chunks = split_text(text, 1024)
+    assert all(len(c) <= 1024 for c in chunks)
+    assert "".join(chunks).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+        "\n", ""
+    )

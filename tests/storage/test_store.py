@@ -1,0 +1,444 @@
+"""The aiosqlite progress store, on real database files in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import (
+    AlreadyInPhase,
+    AtFirstPhase,
+    AtLastPhase,
+    NoPhaseYet,
+    UnknownActivity,
+    UnknownPhase,
+    UnknownSubject,
+)
+from bot.core.models import Content
+from bot.core.progress import (
+    MAX_NOTE_LENGTH,
+    Actor,
+    AlreadyUsingMethodology,
+    NoteTooLong,
+    Scope,
+)
+from bot.storage import ProgressStore, SchemaTooNew, latest_version, load_migrations
+from bot.storage import migrate as migrate_module
+from bot.storage.migrate import Migration, split_statements
+
+ANN = Actor(111, "Ann")
+BOB = Actor(222, "Bob")
+HERE = Scope(1, 10)
+THERE = Scope(1, 20)
+OTHER_GUILD = Scope(2, 10)
+DM = Scope(None, 10)
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+TABLES = ("projects", "events", "ticks", "meta", "guild_settings")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "progress.sqlite3"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[ProgressStore]:
+    async with await ProgressStore.open(db_path) as opened:
+        yield opened
+
+
+def is_file(path: Path) -> bool:
+    return path.is_file()
+
+
+def exists(path: Path) -> bool:
+    return path.exists()
+
+
+def counts(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+# -- schema and connection -----------------------------------------------------------------
+
+
+def test_migrations_are_numbered_and_split() -> None:
+    migrations = load_migrations()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert len(migrations) >= 2 and latest_version() == migrations[-1].version
+    assert all(m.statements for m in migrations)
+    assert split_statements("-- c\nCREATE TABLE a (x);\n-- trailing\n") == (
+        "-- c\nCREATE TABLE a (x);",
+    )
+
+
+async def test_open_creates_directory_and_migrates_from_zero(db_path: Path) -> None:
+    assert not exists(db_path.parent)
+    async with await ProgressStore.open(db_path) as store:
+        info = await store.connection_info()
+    assert is_file(db_path)
+    assert info["user_version"] == latest_version()
+    assert set(counts(db_path)) == set(TABLES)
+
+
+async def test_pragmas_in_force(store: ProgressStore) -> None:
+    info = await store.connection_info()
+    assert info["journal_mode"] == "wal"
+    assert info["synchronous"] == 2
+    assert info["foreign_keys"] == 1
+    assert info["busy_timeout"] == 5000
+
+
+async def test_upgrade_from_version_1_keeps_data(db_path: Path, content: Content) -> None:
+    db_path.parent.mkdir(parents=True)
+    first = load_migrations()[0]
+    with sqlite3.connect(db_path) as db:
+        db.executescript(first.sql)
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO projects (guild_id, channel_id, phase_key, methodology, iteration, since, "
+            "set_by_id, set_by_name) VALUES (1, 10, 'design', 'agile', 2, ?, 111, 'Ann')",
+            (T0.isoformat(),),
+        )
+        db.execute(
+            "INSERT INTO events (guild_id, channel_id, kind, from_phase, to_phase, actor_id, "
+            "actor_name, at, iteration) VALUES (1, 10, 'phase', 'analysis', 'design', 111, "
+            "'Ann', ?, 2)",
+            (T0.isoformat(),),
+        )
+        db.execute("INSERT INTO meta (key, value) VALUES ('commands', 'abc')")
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "guild_settings" not in tables
+
+    async with await ProgressStore.open(db_path) as store:
+        assert (await store.connection_info())["user_version"] == latest_version()
+        status = await store.status(HERE)
+        assert status.state.phase_key == "design"
+        assert status.state.methodology == "agile"
+        assert status.state.iteration == 2
+        assert status.state.since == T0
+        assert status.state.set_by == ANN
+        events, total = await store.history(HERE, 10)
+        assert total == 1 and events[0].to_phase == "design"
+        assert await store.get_meta("commands") == "abc"
+        await store.set_editor_role(1, 555, ANN)  # the table from migration 2 works
+        assert await store.editor_role(1) == 555
+
+
+async def test_newer_schema_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as db:
+        db.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    with pytest.raises(SchemaTooNew):
+        await ProgressStore.open(db_path)
+
+
+async def test_closed_store_refuses(db_path: Path) -> None:
+    store = await ProgressStore.open(db_path)
+    await store.close()
+    await store.close()
+    assert store.closed
+    with pytest.raises(RuntimeError):
+        await store.status(HERE)
+
+
+# -- moves ---------------------------------------------------------------------------------
+
+
+async def test_fresh_channel_has_no_phase(store: ProgressStore, content: Content) -> None:
+    status = await store.status(HERE)
+    assert status.state.phase_key is None and status.ticks == {}
+    with pytest.raises(NoPhaseYet):
+        await store.move(HERE, ANN, "next", content)
+
+
+async def test_set_next_back(store: ProgressStore, content: Content) -> None:
+    move, status = await store.move(HERE, ANN, "set", content, "planning", note=" go ", now=T0)
+    assert move.from_key is None and move.to_key == "planning"
+    assert status.state.phase_key == "planning"
+    assert status.state.since == T0 and status.state.set_by == ANN
+    move, status = await store.move(HERE, BOB, "next", content, now=T0 + timedelta(hours=1))
+    assert (move.from_key, move.to_key) == ("planning", "analysis")
+    assert status.state.set_by == BOB
+    move, _ = await store.move(HERE, BOB, "back", content)
+    assert move.to_key == "planning" and move.rework
+    with pytest.raises(AtFirstPhase):
+        await store.move(HERE, BOB, "back", content)
+    events, total = await store.history(HERE, 10)
+    assert total == 3
+    assert [e.to_phase for e in events] == ["planning", "analysis", "planning"]
+    assert events[-1].note == "go" and events[-1].at == T0
+    assert [e.rework for e in events] == [True, False, False]
+
+
+async def test_fifty_concurrent_nexts(store: ProgressStore, content: Content) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    _, before = await store.history(HERE, 0)
+    results = await asyncio.gather(
+        *(store.move(HERE, Actor(i, f"user{i}"), "next", content) for i in range(50)),
+        return_exceptions=True,
+    )
+    moves = [r for r in results if not isinstance(r, BaseException)]
+    refusals = [r for r in results if isinstance(r, BaseException)]
+    assert len(moves) == 7
+    assert len(refusals) == 43 and all(isinstance(r, AtLastPhase) for r in refusals)
+    assert (await store.status(HERE)).state.phase_key == "retirement"
+    events, after = await store.history(HERE, 100)
+    assert after - before == 7
+    new = [e for e in events if e.from_phase is not None]
+    assert len(new) == 7 and all(e.kind == "phase" for e in new)
+    # Each move started where the previous one ended: no lost or doubled update.
+    path = [e.to_phase for e in reversed(events)]
+    assert path == [p.key for p in content.phases]
+
+
+async def test_two_connections_on_one_file_serialize(db_path: Path, content: Content) -> None:
+    async with (
+        await ProgressStore.open(db_path) as first,
+        await ProgressStore.open(db_path) as second,
+    ):
+        await first.move(HERE, ANN, "set", content, "planning")
+        results = await asyncio.gather(
+            *(s.move(HERE, ANN, "next", content) for _ in range(10) for s in (first, second)),
+            return_exceptions=True,
+        )
+        assert sum(not isinstance(r, BaseException) for r in results) == 7
+        assert all(isinstance(r, AtLastPhase) for r in results if isinstance(r, BaseException))
+        _, total = await second.history(HERE, 0)
+        assert total == 8
+
+
+async def test_refusals_write_nothing(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    await store.move(HERE, ANN, "set", content, "retirement")
+    await store.toggle_check(HERE, ANN, "archive-data", content)
+    before = counts(db_path)
+    refused = [
+        (store.move(HERE, ANN, "next", content), AtLastPhase),
+        (store.move(HERE, ANN, "set", content, "retirement"), AlreadyInPhase),
+        (store.move(HERE, ANN, "set", content, "nowhere"), UnknownPhase),
+        (store.move(HERE, ANN, "back", content, note="x" * (MAX_NOTE_LENGTH + 1)), NoteTooLong),
+        (store.move(THERE, ANN, "back", content), NoPhaseYet),
+        (store.toggle_check(HERE, ANN, "fix-bugs", content), UnknownActivity),
+        (store.toggle_check(THERE, ANN, "fix-bugs", content), NoPhaseYet),
+        (store.set_methodology(HERE, ANN, "waterfall", content), AlreadyUsingMethodology),
+        (store.set_methodology(THERE, ANN, "devops", content), UnknownSubject),
+    ]
+    for attempt, error in refused:
+        with pytest.raises(error):
+            await attempt
+    assert counts(db_path) == before
+    assert (await store.status(THERE)).state.phase_key is None
+
+
+async def test_refusal_types(store: ProgressStore, content: Content) -> None:
+    with pytest.raises(NoteTooLong):
+        await store.move(HERE, ANN, "set", content, "design", note="x" * 201)
+    with pytest.raises(AlreadyUsingMethodology):
+        await store.set_methodology(HERE, ANN, "waterfall", content)
+    with pytest.raises(ValueError):
+        await store.move(HERE, ANN, "set", content, "design", now=datetime(2024, 1, 1))
+
+
+# -- isolation, restart, reset -------------------------------------------------------------
+
+
+async def test_channels_and_guilds_are_isolated(store: ProgressStore, content: Content) -> None:
+    await store.move(HERE, ANN, "set", content, "design")
+    await store.toggle_check(HERE, ANN, "user-interfaces", content)
+    await store.set_methodology(HERE, ANN, "spiral", content)
+    await store.move(THERE, BOB, "set", content, "testing")
+    for scope in (OTHER_GUILD, DM):
+        status = await store.status(scope)
+        assert status.state.phase_key is None and status.state.methodology == "waterfall"
+        assert (await store.history(scope, 10)) == ([], 0)
+    there = await store.status(THERE)
+    assert there.state.phase_key == "testing" and there.ticks == {}
+    assert there.state.methodology == "waterfall"
+    _, total = await store.history(THERE, 10)
+    assert total == 1
+    here = await store.status(HERE)
+    assert set(here.ticks) == {"user-interfaces"} and here.state.methodology == "spiral"
+
+
+async def test_dms_are_their_own_scope(store: ProgressStore, content: Content) -> None:
+    await store.move(DM, ANN, "set", content, "analysis")
+    assert (await store.status(DM)).state.phase_key == "analysis"
+    assert (await store.status(Scope(0, 10))).state.phase_key == "analysis"  # stored as guild 0
+    assert (await store.status(HERE)).state.phase_key is None
+    assert (await store.status(Scope(None, 11))).state.phase_key is None
+
+
+async def test_restart_keeps_everything(db_path: Path, content: Content) -> None:
+    async with await ProgressStore.open(db_path) as store:
+        await store.set_methodology(HERE, ANN, "agile", content)
+        await store.move(HERE, ANN, "set", content, "deployment", now=T0)
+        await store.toggle_check(HERE, BOB, "deploy-to-production", content, now=T0)
+        await store.set_editor_role(1, 999, ANN)
+        await store.set_meta("command-hash", "deadbeef")
+        before = await store.status(HERE)
+        history_before = await store.history(HERE, 50)
+    async with await ProgressStore.open(db_path) as store:
+        assert await store.status(HERE) == before
+        assert await store.history(HERE, 50) == history_before
+        assert await store.editor_role(1) == 999
+        assert await store.get_meta("command-hash") == "deadbeef"
+        assert before.ticks["deploy-to-production"].actor == BOB
+        assert before.ticks["deploy-to-production"].at == T0
+
+
+async def test_reset_clears_only_that_channel(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    for scope in (HERE, THERE):
+        await store.move(scope, ANN, "set", content, "planning")
+        await store.toggle_check(scope, ANN, "feasibility-studies", content)
+    await store.set_methodology(HERE, ANN, "agile", content)
+    assert await store.reset(HERE, BOB) is True
+    status = await store.status(HERE)
+    assert status.state.phase_key is None and status.ticks == {}
+    assert status.state.methodology == "agile"  # the methodology is a setting, it stays
+    assert await store.history(HERE, 10) == ([], 0)
+    there = await store.status(THERE)
+    assert there.state.phase_key == "planning" and set(there.ticks) == {"feasibility-studies"}
+    assert (await store.history(THERE, 10))[1] == 2
+    assert counts(db_path)["ticks"] == 1
+    assert await store.reset(HERE, BOB) is False
+    assert await store.reset(Scope(5, 5), BOB) is False
+    await store.move(HERE, ANN, "set", content, "planning")  # and it starts again cleanly
+    assert (await store.status(HERE)).ticks == {}
+
+
+# -- checklists, iterations, rework --------------------------------------------------------
+
+
+async def test_toggle_check(store: ProgressStore, content: Content) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    check, status = await store.toggle_check(HERE, BOB, "2", content, now=T0)
+    assert check.activity_key == "goals-and-objectives" and check.checked
+    assert status.ticks["goals-and-objectives"].actor == BOB
+    check, status = await store.toggle_check(HERE, ANN, "goals-and-objectives", content)
+    assert not check.checked and status.ticks == {}
+    events, _ = await store.history(HERE, 10)
+    assert [(e.kind, e.detail, e.to_phase) for e in events[:2]] == [
+        ("uncheck", "goals-and-objectives", "planning"),
+        ("check", "goals-and-objectives", "planning"),
+    ]
+
+
+async def test_agile_iterations_start_with_fresh_checklist(
+    store: ProgressStore, content: Content
+) -> None:
+    await store.set_methodology(HERE, ANN, "agile", content)
+    await store.move(HERE, ANN, "set", content, "planning")
+    await store.toggle_check(HERE, ANN, "feasibility-studies", content)
+    for _ in range(5):
+        await store.move(HERE, ANN, "next", content)
+    assert (await store.status(HERE)).state.phase_key == "deployment"
+    move, status = await store.move(HERE, ANN, "next", content)
+    assert (move.from_key, move.to_key) == ("deployment", "planning")
+    assert move.new_iteration and move.iteration_after == 2
+    assert status.state.iteration == 2 and status.ticks == {}
+    await store.toggle_check(HERE, ANN, "plan-and-schedule", content)
+    assert set((await store.status(HERE)).ticks) == {"plan-and-schedule"}
+    events, _ = await store.history(HERE, 1)
+    assert events[0].kind == "check" and events[0].iteration == 2
+    events, _ = await store.history(HERE, 1, offset=1)
+    assert events[0].new_iteration and events[0].iteration == 2 and not events[0].rework
+    # set from testing to planning also starts an iteration
+    await store.move(HERE, ANN, "set", content, "testing")
+    move, _ = await store.move(HERE, ANN, "set", content, "planning")
+    assert move.new_iteration and move.iteration_after == 3
+
+
+async def test_waterfall_rework_keeps_ticks_and_is_marked(
+    store: ProgressStore, content: Content
+) -> None:
+    await store.move(HERE, ANN, "set", content, "design")
+    await store.toggle_check(HERE, ANN, "user-interfaces", content)
+    await store.move(HERE, ANN, "next", content)
+    await store.move(HERE, ANN, "next", content)
+    move, status = await store.move(HERE, BOB, "set", content, "design", note="spec gap")
+    assert move.rework and not move.new_iteration
+    assert status.state.iteration == 1
+    assert set(status.ticks) == {"user-interfaces"}
+    move, _ = await store.move(HERE, BOB, "next", content)
+    assert not move.rework
+    events, total = await store.history(HERE, 10)
+    assert total == 6
+    marks = [(e.from_phase, e.to_phase, e.rework) for e in events if e.kind == "phase"]
+    assert marks[:2] == [("design", "implementation", False), ("testing", "design", True)]
+    assert events[1].note == "spec gap"
+
+
+async def test_history_paging(store: ProgressStore, content: Content) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    for _ in range(7):
+        await store.move(HERE, ANN, "next", content)
+    page1, total = await store.history(HERE, 3)
+    page2, _ = await store.history(HERE, 3, offset=3)
+    page4, _ = await store.history(HERE, 3, offset=9)
+    assert total == 8
+    ids = [e.id for e in page1 + page2]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 6
+    assert page4 == []
+    with pytest.raises(ValueError):
+        await store.history(HERE, -1)
+
+
+async def test_editor_role_and_meta(store: ProgressStore) -> None:
+    assert await store.editor_role(1) is None
+    await store.set_editor_role(1, 42, ANN)
+    await store.set_editor_role(2, 43, ANN)
+    assert await store.editor_role(1) == 42
+    await store.set_editor_role(1, None, BOB)
+    assert await store.editor_role(1) is None
+    assert await store.editor_role(2) == 43
+    assert await store.get_meta("x") is None
+    await store.set_meta("x", "1")
+    await store.set_meta("x", "2")
+    assert await store.get_meta("x") == "2"
+
+
+async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_migrations()[0]
+    broken = Migration(
+        2, "0002_broken.sql", "CREATE TABLE half (a);\nINSERT INTO nope VALUES (1);\n"
+    )
+    monkeypatch.setattr(migrate_module, "load_migrations", lambda: (first, broken))
+    with pytest.raises(sqlite3.OperationalError):
+        await ProgressStore.open(db_path)
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "projects" in tables and "half" not in tables
+    monkeypatch.undo()
+    async with await ProgressStore.open(db_path) as store:  # the real set still applies
+        assert (await store.connection_info())["user_version"] == latest_version()
+
+
+async def test_cancelled_changes_leave_the_store_consistent(
+    store: ProgressStore, content: Content
+) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    tasks = [asyncio.create_task(store.move(HERE, ANN, "next", content)) for _ in range(12)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    for task in tasks[::2]:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    status = await store.status(HERE)
+    events, total = await store.history(HERE, 100)
+    phase = next(p for p in content.phases if p.key == status.state.phase_key)
+    assert total == phase.number  # one event per step taken, none lost, none doubled
+    assert [e.to_phase for e in reversed(events)] == [p.key for p in content.phases][:total]
+    await store.move(HERE, ANN, "set", content, "design")  # no transaction left open
