@@ -308,6 +308,8 @@ def render_text(answer: Answer, now: datetime | None = None) -> str:
             lines += [f"  {line}" for line in value.splitlines()]
             lines.append("")
     if answer.footer:
+        if lines[-1]:
+            lines.append("")
         lines.append(clean(answer.footer))
     return "\n".join(lines).rstrip() + "\n"
 

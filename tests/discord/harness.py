@@ -166,9 +166,9 @@ class World:
     app_permissions: int = DEFAULT_APP_PERMISSIONS
     locale: str = "en-US"
     bot_role_id: int = field(default_factory=snowflake)
-    # (user id, context value) -> DM channel payload
-    dm_channels: dict[tuple[int, int], JSON] = field(default_factory=dict)
-    channel_contexts: dict[int, str] = field(default_factory=dict)
+    # user id -> the DM between that user and a friend (where user-installed apps are used);
+    # DMs with the bot itself live in the stand-in (``StandIn.dm_channel``).
+    private_channels: dict[int, JSON] = field(default_factory=dict)
 
     def guild_channel(self, permissions: int | None = None) -> JSON:
         return {
@@ -187,23 +187,18 @@ class World:
             "permissions": str(self.member_permissions if permissions is None else permissions),
         }
 
-    def dm_channel(self, user: FakeUser, context: Context) -> JSON:
-        key = (user.id, _CONTEXT_VALUE[context])
-        channel = self.dm_channels.get(key)
+    def private_channel(self, user: FakeUser) -> JSON:
+        """The DM between ``user`` and a friend (context ``private_channel``)."""
+        channel = self.private_channels.get(user.id)
         if channel is None:
-            if context == "bot_dm":
-                recipients = [user.payload()]
-            else:  # a DM between the user and a friend, where a user-installed app is used
-                recipients = [FakeUser.new("friend").payload()]
             channel = {
                 "id": str(snowflake()),
                 "type": 1,
                 "last_message_id": None,
                 "flags": 0,
-                "recipients": recipients,
+                "recipients": [FakeUser.new("friend").payload()],
             }
-            self.dm_channels[key] = channel
-            self.channel_contexts[int(channel["id"])] = context
+            self.private_channels[user.id] = channel
         return channel
 
     def member(self, user: FakeUser, permissions: int | None = None) -> JSON:
@@ -336,8 +331,8 @@ class InteractionBuilder:
             found = self.standin.registered_command(name, guild_id=guild_id, type=type)
             if found is None:
                 raise _refuse(f"command {name!r} (type {type}) is not registered with Discord")
-            scope = int(found["guild_id"]) if found.get("guild_id") else None
-            return found, int(found["id"]), scope
+            found_scope = int(found["guild_id"]) if found.get("guild_id") else None
+            return found, int(found["id"]), found_scope
         if self.tree is None:
             raise _refuse(f"the bot has no command tree, so {name!r} cannot exist")
         ctype = discord.AppCommandType(type)
@@ -409,12 +404,18 @@ class InteractionBuilder:
                 owners["0"] = "0"
             if 1 in installs or not owners:
                 owners["1"] = str(user.id)
-            chan = channel or world.dm_channel(user, context)
-            if int(chan["id"]) not in self.standin.channels:
-                self.standin.add_channel(chan)
+            chan = channel or self.dm_channel(user, context)
             payload.update(user=user.payload(), channel=chan, channel_id=chan["id"])
         payload["authorizing_integration_owners"] = owners
         return payload
+
+    def dm_channel(self, user: FakeUser, context: Context = "bot_dm") -> JSON:
+        """The user's DM with the bot (``bot_dm``) or with a friend (``private_channel``)."""
+        if context == "bot_dm":
+            return self.standin.dm_channel(user.payload())
+        channel = self.world.private_channel(user)
+        self.standin.add_channel(channel)
+        return channel
 
     # ---- application commands -------------------------------------------------------------
 
@@ -433,11 +434,8 @@ class InteractionBuilder:
             raise _refuse(f"{name!r} is a guild command and cannot be used in DMs")
         if contexts is not None and ctx not in contexts:
             raise _refuse(f"{name!r} is not allowed in context {context} (contexts={contexts})")
-        if contexts is None:
-            if context == "bot_dm" and schema.get("dm_permission") is False:
-                raise _refuse(f"{name!r} has dm_permission=false")
-            if context == "private_channel" and 1 not in installs:
-                raise _refuse(f"{name!r} is not user-installable, so not usable in DMs")
+        if contexts is None and context == "bot_dm" and schema.get("dm_permission") is False:
+            raise _refuse(f"{name!r} has dm_permission=false")
         if context == "private_channel" and 1 not in installs:
             raise _refuse(f"{name!r} is not user-installable (integration_types={installs})")
         required = schema.get("default_member_permissions")
@@ -672,11 +670,10 @@ class InteractionBuilder:
         if channel is None or channel.get("type") not in (1, 3):
             raise _refuse(f"channel {channel_id} is unknown to the harness")
         context: Context = "bot_dm"
-        owner = int(channel["recipients"][0]["id"])
-        for (user_id, ctx), dm in self.world.dm_channels.items():
+        owner = self.standin.dm_recipient(channel_id)
+        for user_id, dm in self.world.private_channels.items():
             if int(dm["id"]) == channel_id:
-                context = "bot_dm" if ctx == 1 else "private_channel"
-                owner = user_id
+                context, owner = "private_channel", user_id
         if owner != user.id:
             raise _refuse("that DM belongs to another user")
         return context, channel, None
@@ -1162,7 +1159,6 @@ class Harness:
         self._prev_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_error)
         self.standin.add_channel(self.world.guild_channel())
-        self.world.channel_contexts[self.world.channel_id] = "guild"
         try:
             await asyncio.wait_for(self.bot.login(self.token), self.timeout)
             self.builder.tree = self.tree
@@ -1195,11 +1191,12 @@ class Harness:
             "relationships": [],
             "presences": [],
         }
+        baseline = set(asyncio.all_tasks())
         state.parsers["READY"](copy.deepcopy(ready))
         if self.cache_guild:
             state.parsers["GUILD_CREATE"](self.world.guild_create(self.standin.bot_user))
         await asyncio.wait_for(self.bot.wait_until_ready(), self.timeout)
-        await self.wait_idle()
+        await self.wait_idle(baseline)
 
     async def close(self, *, check: bool = True) -> None:
         if not self._started:
@@ -1293,11 +1290,13 @@ class Harness:
         first_request = len(self.standin.requests)
         first_record = len(self._capture.records)
         first_loop_error = len(self._loop_errors)
+        first_internal = len(self.standin.internal_errors)
         baseline = set(asyncio.all_tasks())
         self.bot._connection.parsers["INTERACTION_CREATE"](copy.deepcopy(payload))
         task_errors = await self.wait_idle(baseline)
         errors = [_format_record(r) for r in self._capture.records[first_record:]]
         errors += self._loop_errors[first_loop_error:]
+        errors += self.standin.internal_errors[first_internal:]
         errors += task_errors
         result = InteractionResult(
             self, payload, state, self.standin.requests[first_request:], errors

@@ -30,12 +30,13 @@ import json
 import re
 import socket
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 JSON = dict[str, Any]
 
@@ -705,6 +706,8 @@ class StandIn:
         self.deleted_messages: dict[int, JSON] = {}
         self.attachment_data: dict[int, bytes] = {}
         self.channels: dict[int, JSON] = {}
+        self.dm_channels: dict[int, JSON] = {}  # user id -> that user's DM with the bot
+        self.internal_errors: list[str] = []
         self.interactions: dict[int, InteractionState] = {}
         self._tokens: dict[str, InteractionState] = {}
         # scope (None = global, else guild id) -> {(type, name): command}
@@ -810,6 +813,28 @@ class StandIn:
     def add_channel(self, channel: JSON) -> None:
         self.channels[int(channel["id"])] = channel
 
+    def dm_channel(self, user: JSON) -> JSON:
+        """The (unique) DM channel between the bot and ``user``, created on first use."""
+        uid = int(user["id"])
+        channel = self.dm_channels.get(uid)
+        if channel is None:
+            channel = {
+                "id": str(snowflake()),
+                "type": 1,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [user],
+            }
+            self.dm_channels[uid] = channel
+            self.add_channel(channel)
+        return channel
+
+    def dm_recipient(self, channel_id: int) -> int | None:
+        for uid, channel in self.dm_channels.items():
+            if int(channel["id"]) == channel_id:
+                return uid
+        return None
+
     def register_interaction(self, state: InteractionState) -> None:
         self.interactions[state.id] = state
         self._tokens[state.token] = state
@@ -882,6 +907,10 @@ class StandIn:
                     status, payload = await handler(req, match)
                 except ApiError as err:
                     status, payload = err.status, err.body()
+                except Exception:  # a stand-in bug: never answer 5xx (discord.py would retry)
+                    text = traceback.format_exc()
+                    self.internal_errors.append(f"{rec.method} {sub}:\n{text}")
+                    status, payload = 400, {"message": f"stand-in error: {text}", "code": 0}
                 break
             else:
                 rec.path = sub
@@ -905,7 +934,7 @@ class StandIn:
                 part = await reader.next()
                 if part is None:
                     break
-                if not isinstance(part, web.BodyPartReader):
+                if not isinstance(part, BodyPartReader):
                     continue
                 data = await part.read(decode=False)
                 if part.name == "payload_json":
@@ -1164,20 +1193,11 @@ class StandIn:
 
     async def _create_dm(self, req: _Request, m: re.Match[str]) -> tuple[int, Any]:
         body = self._require_json(req.json)
-        rid = str(body.get("recipient_id"))
-        for channel in self.channels.values():
-            recipients = channel.get("recipients") or []
-            if channel.get("type") == 1 and [u["id"] for u in recipients] == [rid]:
-                return 200, channel
-        channel = {
-            "id": str(snowflake()),
-            "type": 1,
-            "last_message_id": None,
-            "flags": 0,
-            "recipients": [user_payload(int(rid), f"user{rid[-4:]}")],
-        }
-        self.add_channel(channel)
-        return 200, channel
+        rid = int(body.get("recipient_id") or 0)
+        known = self.dm_channels.get(rid)
+        if known is not None:
+            return 200, known
+        return 200, self.dm_channel(user_payload(rid, f"user{rid % 10000}"))
 
     # ---- commands ------------------------------------------------------------------------
 

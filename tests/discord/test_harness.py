@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import aiohttp
 import discord
 import discord.http
 import pytest
@@ -93,6 +95,13 @@ class CardView(discord.ui.View):
         self.add_item(VoteButton(votes))
         self.add_item(StageSelect())
 
+    @discord.ui.button(label="Refresh", custom_id="card:refresh", row=2)
+    async def refresh(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.defer()  # type 6: acknowledge, edit later
+        await interaction.edit_original_response(content="refreshed")
+
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     text: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -138,10 +147,11 @@ class ToyBot(commands.Bot):
             interaction: discord.Interaction[Any],
             count: app_commands.Range[int, 1, 5],
             mode: Literal["sum", "max"] = "sum",
+            label: app_commands.Range[str, 2, 10] | None = None,
         ) -> None:
             values = list(range(1, count + 1))
             total = sum(values) if mode == "sum" else max(values)
-            embed = discord.Embed(title="Roll", description=f"{count} dice, {mode}")
+            embed = discord.Embed(title=label or "Roll", description=f"{count} dice, {mode}")
             embed.add_field(name="Result", value=str(total))
             await interaction.response.send_message(embed=embed)
 
@@ -215,6 +225,30 @@ class ToyBot(commands.Bot):
         async def chatty(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.send_message("x" * 2001)
 
+        @tree.command(description="Export notes as a file")
+        async def export(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message(
+                "Here you go", file=discord.File(io.BytesIO(b"phase: design\n"), "notes.txt")
+            )
+            await interaction.followup.send(
+                file=discord.File(io.BytesIO(b"{}"), "data.json"), ephemeral=True
+            )
+
+        @tree.command(description="Announce in the channel and DM the caller")
+        async def announce(interaction: discord.Interaction[Any], text: str) -> None:
+            await interaction.response.send_message("Announced", ephemeral=True)
+            assert interaction.channel is not None
+            await interaction.channel.send(f"Announcement: {text}")  # type: ignore[union-attr]
+            await interaction.user.send(f"You announced: {text}")
+
+        @tree.context_menu(name="Greet")
+        async def greet(interaction: discord.Interaction[Any], member: discord.Member) -> None:
+            await interaction.response.send_message(f"Hello {member.display_name}")
+
+        @tree.context_menu(name="Quote")
+        async def quote(interaction: discord.Interaction[Any], message: discord.Message) -> None:
+            await interaction.response.send_message(f"> {message.content}")
+
         @tree.command(description="Calls a route the stand-in lacks")
         async def audit(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer()
@@ -260,7 +294,11 @@ async def test_login_runs_setup_hook_and_sync_registers_schema(h: Harness) -> No
             "purge",
             "crash",
             "chatty",
+            "export",
+            "announce",
             "audit",
+            "Greet",
+            "Quote",
         ]
     )
     assert check_command_schema(synced) == []
@@ -334,6 +372,10 @@ async def test_range_and_literal_options_reach_the_command(h: Harness) -> None:
         ("roll", {}, "missing required option"),
         ("roll", {"count": 2, "mode": "avg"}, "must be one of"),
         ("roll", {"count": "2"}, "takes an integer"),
+        ("roll", {"count": 2.0}, "takes an integer"),
+        ("roll", {"count": 2, "label": "x"}, "must be 2-10 characters"),
+        ("roll", {"count": 2, "label": "x" * 11}, "must be 2-10 characters"),
+        ("roll", {"count": 2, "label": 5}, "takes a string"),
         ("roll", {"count": 2, "sides": 6}, "has no option 'sides'"),
         ("nope", {}, "not registered"),
         ("phase", {}, "cannot be invoked directly"),
@@ -461,7 +503,7 @@ async def test_embed_view_button_and_select(h: Harness) -> None:
     res = await h.command("card")
     assert res.embed()["title"] == "Project card"
     assert [f["value"] for f in res.embed()["fields"]] == ["0", "unset"]
-    assert res.custom_ids() == ["vote:0", "card:stage"]
+    assert res.custom_ids() == ["vote:0", "card:stage", "card:refresh"]
     assert res.component("vote:0")["label"] == "Votes: 0"
 
     picked = await h.select(res, "card:stage", ["testing"])
@@ -519,6 +561,57 @@ async def test_modal_round_trip(h: Harness) -> None:
     assert submitted.content == "Thanks for: great harness"
 
 
+async def test_deferred_component_update_edits_the_components_message(h: Harness) -> None:
+    res = await h.command("card")
+    refreshed = await h.click(res, "card:refresh")
+    assert refreshed.callback_type == 6
+    assert refreshed.message_id == res.message_id
+    assert res.content == "refreshed"
+    assert res.embed()["title"] == "Project card"  # untouched by the content-only edit
+
+
+async def test_files_are_sent_as_multipart_attachments(h: Harness) -> None:
+    res = await h.command("export")
+    assert res.content == "Here you go"
+    [attachment] = res.attachments
+    assert attachment["filename"] == "notes.txt" and attachment["size"] == 14
+    assert h.standin.attachment_data[int(attachment["id"])] == b"phase: design\n"
+    callback = next(r for r in res.requests if r.route and r.route.endswith("/callback"))
+    assert [f.field for f in callback.files] == ["files[0]"]
+    assert callback.json["data"]["attachments"] == [{"id": 0, "filename": "notes.txt"}]
+    [followup] = res.followups
+    assert followup["flags"] & FLAG_EPHEMERAL
+    assert followup["attachments"][0]["filename"] == "data.json"
+
+
+async def test_channel_messages_and_direct_messages(h: Harness) -> None:
+    res = await h.command("announce", {"text": "ship it"})
+    assert res.ephemeral and res.content == "Announced"
+    posted = h.standin.channel_messages(h.world.channel_id)
+    assert [m["content"] for m in posted if m["type"] == 0] == ["Announcement: ship it"]
+    dm_channel = h.standin.dm_channel(h.world.user.payload())
+    dms = h.standin.channel_messages(int(dm_channel["id"]))
+    assert [m["content"] for m in dms] == ["You announced: ship it"]
+
+
+async def test_context_menus(h: Harness) -> None:
+    bob = FakeUser.new("bob")
+    greeted = await h.context_menu("Greet", bob)
+    assert greeted.content == "Hello Bob"
+    assert greeted.message is not None and greeted.message["type"] == 23
+    quoted = await h.context_menu("Quote", greeted.message)
+    assert quoted.content == "> Hello Bob"
+    with pytest.raises(UnsendableInteraction, match="not registered"):
+        await h.context_menu("Greet Loudly", bob)
+
+
+async def test_uncached_guild_still_works() -> None:
+    async with Harness(ToyBot(), cache_guild=False) as h:
+        assert h.bot.get_guild(h.world.guild_id) is None
+        res = await h.command("whoami")
+        assert res.content == "tester in guild"
+
+
 # --------------------------------------------------------------------------------------------
 # The harness notices misbehaviour
 # --------------------------------------------------------------------------------------------
@@ -543,11 +636,14 @@ async def test_standin_rejects_what_discord_would(h: Harness) -> None:
     assert res.errors  # discord.py raised HTTPException inside the command
 
 
-async def test_unknown_route_is_recorded_and_fails(h: Harness) -> None:
-    with pytest.raises(HarnessError, match="unknown routes called: GET /guilds/"):
-        await h.command("audit")
-    assert [r.path for r in h.standin.unexpected] == [f"/guilds/{h.world.guild_id}"]
-    h.standin.requests.clear()  # keep the fixture's close() check quiet
+async def test_unknown_route_is_recorded_and_fails() -> None:
+    h = Harness(ToyBot(), sync=True)
+    with pytest.raises(HarnessError, match="routes the stand-in does not implement"):
+        async with h:  # closing also fails: an unknown route was hit during the session
+            with pytest.raises(HarnessError, match="unknown routes called: GET /guilds/"):
+                await h.command("audit")
+            assert [r.path for r in h.standin.unexpected] == [f"/guilds/{h.world.guild_id}"]
+    assert h.bot.is_closed() and not h.standin.started
 
 
 async def test_no_unexpected_routes_in_a_full_session(h: Harness) -> None:
@@ -674,20 +770,35 @@ def test_schema_checker_accepts_context_menus_and_valid_commands() -> None:
 
 
 async def test_standin_refuses_invalid_sync_like_discord() -> None:
-    async with StandIn() as api:
-        h = Harness(ToyBot(), standin=api)
-        async with h:
-            bad = app_commands.Command(
-                name="fine",
-                description="d",
-                callback=_noop_callback,
-            )
-            bad.description = "x" * 150  # bypasses discord.py's own constructor checks
-            h.bot.tree.add_command(bad)
-            with pytest.raises(app_commands.CommandSyncFailure):
-                await h.sync()
-            assert h.standin.rejected[-1].response["code"] == 50035
+    bot = ToyBot()
+    async with StandIn() as api, Harness(bot, standin=api) as h:
+        bad: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name="fine", description="d", callback=_noop_callback
+        )
+        bad.description = "x" * 150  # bypasses discord.py's own constructor checks
+        bot.tree.add_command(bad)
+        with pytest.raises(app_commands.CommandSyncFailure):
+            await h.sync()
+        assert h.standin.rejected[-1].response["code"] == 50035
+    assert not api.started
 
 
 async def _noop_callback(interaction: discord.Interaction[Any]) -> None:
     await interaction.response.send_message("noop")
+
+
+async def test_standin_answers_like_discord() -> None:
+    async with StandIn() as api, aiohttp.ClientSession() as session:
+        async with session.get(api.base_url + "/users/@me") as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "application/json"
+            assert (await resp.json())["id"] == str(api.application_id)
+        async with session.get(api.base_url + "/guilds/1/members") as resp:
+            assert resp.status == 404
+            assert resp.headers["Content-Type"] == "application/json"
+            assert await resp.json() == {"message": "404: Not Found", "code": 0}
+        async with session.post(api.base_url + "/interactions/1/nope/callback", json={}) as resp:
+            assert resp.status == 404
+            assert (await resp.json())["code"] == 10062
+    assert [str(r) for r in api.unexpected] == ["GET /guilds/1/members -> 404"]
+    assert [r.route for r in api.rejected] == ["POST /interactions/{iid}/{token}/callback"]
