@@ -16,6 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+# The size limits answers are made to fit (Discord's embed limits, the strictest place
+# they are shown). The Discord renderer splits anything longer; the history pager
+# uses them to keep one page in one message.
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+MESSAGE_TOTAL_LIMIT = 6000
+
 
 class Tone(Enum):
     """What kind of answer this is; renderers pick a colour or prefix from it."""
@@ -41,6 +52,15 @@ class Answer:
     footer: str = ""
     tone: Tone = Tone.INFO
     people: Mapping[int, str] = field(default_factory=dict)
+
+    def size(self) -> int:
+        """Characters that count towards a message's total limit."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
 
 
 def timestamp(moment: datetime, style: str = "R") -> str:

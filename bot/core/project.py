@@ -13,7 +13,17 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Final, NamedTuple
 
-from bot.core.answer import Answer, Field, Tone, mention, timestamp
+from bot.core.answer import (
+    DESCRIPTION_LIMIT,
+    FIELD_VALUE_LIMIT,
+    TITLE_LIMIT,
+    Answer,
+    Field,
+    Tone,
+    mention,
+    timestamp,
+)
+from bot.core.knowledge import phase_title
 from bot.core.models import Content, Phase
 from bot.core.progress import (
     DEFAULT_METHODOLOGY,
@@ -38,13 +48,6 @@ log = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE: Final = 10
 """History lines per page. 10 lines of at most ~330 characters fit one description."""
 
-MAX_TITLE: Final = 256
-MAX_DESCRIPTION: Final = 4096
-MAX_FIELD_NAME: Final = 256
-MAX_FIELD_VALUE: Final = 1024
-MAX_FIELDS: Final = 25
-MAX_FOOTER: Final = 2048
-MAX_TOTAL: Final = 6000
 
 START_HINT: Final = "`/project set phase:planning`"
 REWORK_MARK: Final = "rework ↺"
@@ -60,21 +63,6 @@ class HistoryPage(NamedTuple):
 def role_mention(role_id: int) -> str:
     """An inline role marker (Discord renders it; other edges print the raw marker)."""
     return f"<@&{role_id}>"
-
-
-def phase_title(phase: Phase, total: int) -> str:
-    """``'Phase 4 of 8 · Implementation (Coding)'``."""
-    return f"Phase {phase.number} of {total} · {phase.name}"
-
-
-def answer_size(answer: Answer) -> int:
-    """Characters Discord counts towards an embed's 6000 total."""
-    return (
-        len(answer.title)
-        + len(answer.description)
-        + len(answer.footer)
-        + sum(len(f.name) + len(f.value) for f in answer.fields)
-    )
 
 
 # -- status ---------------------------------------------------------------------------------
@@ -132,7 +120,7 @@ def checklist(phase: Phase, status: ProjectStatus, people: dict[int, str] | None
         else:
             _person(tick.actor, people)
             lines.append((f"{TICKED} ", activity.text, f" — {mention(tick.actor.id)}"))
-    return _fit_lines(lines, MAX_FIELD_VALUE)
+    return _fit_lines(lines, FIELD_VALUE_LIMIT)
 
 
 def _since_line(status: ProjectStatus, people: dict[int, str]) -> str:
@@ -188,7 +176,7 @@ def move_answer(
     if target is not None:
         fields = (Field(f"Checklist · {target.name}", checklist(target, status, people)),)
     return Answer(
-        title=clip(title, MAX_TITLE),
+        title=clip(title, TITLE_LIMIT),
         description="\n".join(line for line in lines if line),
         fields=fields,
         footer=" · ".join(marks),
@@ -217,7 +205,7 @@ def check_answer(check: Check, status: ProjectStatus, content: Content, actor: A
         )
     return Answer(
         title=f"{verb} an activity",
-        description=clip(description, MAX_DESCRIPTION),
+        description=clip(description, DESCRIPTION_LIMIT),
         fields=fields,
         tone=Tone.SUCCESS,
         people=people,
@@ -383,8 +371,8 @@ def _fit_history(events: Iterable[Event], content: Content) -> str:
     limit = MAX_NOTE_LENGTH
     while True:
         text = "\n".join(history_line(e, content, limit) for e in events)
-        if len(text) <= MAX_DESCRIPTION or limit == 0:
-            return clip(text, MAX_DESCRIPTION)
+        if len(text) <= DESCRIPTION_LIMIT or limit == 0:
+            return clip(text, DESCRIPTION_LIMIT)
         limit = limit // 2 if limit > 8 else 0
 
 

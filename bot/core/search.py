@@ -1061,7 +1061,9 @@ class Asker:
                 if meaning is None and not (length == 1 and token in STOPWORDS):
                     meaning = self._stemmed_phrases.get(_stem_key(run))
                 if meaning is not None:
-                    slot = _Slot(" ".join(run), meaning.concepts, meaning.terms, any(fixed[i : i + length]))
+                    slot = _Slot(
+                        " ".join(run), meaning.concepts, meaning.terms, any(fixed[i : i + length])
+                    )
                     slots.append(slot)
                     i += length
                     break

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.core.answer import Answer, Tone
+from bot.core.answer import (
+    DESCRIPTION_LIMIT,
+    FIELD_COUNT_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FOOTER_LIMIT,
+    MESSAGE_TOTAL_LIMIT,
+    TITLE_LIMIT,
+    Answer,
+    Tone,
+)
 
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELD_COUNT_LIMIT = 25
-FOOTER_LIMIT = 2048
-MESSAGE_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 
 COLOURS = {

@@ -47,7 +47,9 @@ def test_ask_phase_prints_objective_and_every_activity(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("Phase 5 of 8 · Testing\n")
-    assert "Verify that the software meets the specified requirements and is free of defects." in out
+    assert (
+        "Verify that the software meets the specified requirements and is free of defects." in out
+    )
     for activity in (
         "Conduct various levels of testing (unit, integration, system, acceptance).",
         "Identify and fix bugs and issues.",
@@ -62,9 +64,18 @@ def test_ask_compare_prints_all_ten_aspects_for_both(tmp_path: Path) -> None:
     result = run("ask", "/compare agile spiral", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for aspect in ("Development Approach", "Flexibility", "Phases", "Feedback", "Client Involvement",
-                   "Risk Management", "Delivery Time", "Change Management", "Testing",
-                   "Documentation"):
+    for aspect in (
+        "Development Approach",
+        "Flexibility",
+        "Phases",
+        "Feedback",
+        "Client Involvement",
+        "Risk Management",
+        "Delivery Time",
+        "Change Management",
+        "Testing",
+        "Documentation",
+    ):
         assert f"\n{aspect}\n" in out
     assert out.count("  Agile: ") == 10
     assert out.count("  Spiral: ") == 10
@@ -114,8 +125,13 @@ def test_token_is_never_printed(tmp_path: Path) -> None:
 
 
 def test_console_progress_survives_a_restart(tmp_path: Path) -> None:
-    first = run("console", "--channel", "team-a", cwd=tmp_path,
-                stdin="/project set design kickoff\n/project next\n/project check 2\n")
+    first = run(
+        "console",
+        "--channel",
+        "team-a",
+        cwd=tmp_path,
+        stdin="/project set design kickoff\n/project next\n/project check 2\n",
+    )
     assert first.returncode == 0, first.stderr
     assert "Moved to Phase 4 of 8 · Implementation (Coding)" in first.stdout
     second = run("ask", "/project status", "--channel", "team-a", cwd=tmp_path)
@@ -139,7 +155,9 @@ def test_refused_change_writes_nothing(tmp_path: Path) -> None:
     assert "no project phase yet" in _one_line_error(result).lower()
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM events").fetchone() == (0,)
-        assert db.execute("SELECT count(*) FROM projects WHERE phase_key IS NOT NULL").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM projects WHERE phase_key IS NOT NULL"
+        ).fetchone() == (0,)
 
 
 def test_content_check_bundled(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,20 +167,32 @@ def test_content_check_bundled(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_content_check_lists_every_problem(content_copy: Path) -> None:
     sdlc = content_copy / "sdlc.toml"
-    sdlc.write_text(sdlc.read_text(encoding="utf-8").replace('key = "analysis"', 'key = "planning"'),
-                    encoding="utf-8")
+    sdlc.write_text(
+        sdlc.read_text(encoding="utf-8").replace('key = "analysis"', 'key = "planning"'),
+        encoding="utf-8",
+    )
     aliases = content_copy / "aliases.toml"
-    aliases.write_text(aliases.read_text(encoding="utf-8").replace('qa = "testing"', 'qa = "qa-phase"'),
-                       encoding="utf-8")
+    aliases.write_text(
+        aliases.read_text(encoding="utf-8").replace('qa = "testing"', 'qa = "qa-phase"'),
+        encoding="utf-8",
+    )
     result = run("content", "check", str(content_copy), cwd=content_copy.parent)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "sdlc.toml: entry phases[2], field 'key': duplicate phase key 'planning'" in result.stderr
+    assert (
+        "sdlc.toml: entry phases[2], field 'key': duplicate phase key 'planning'" in result.stderr
+    )
 
 
 def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--help"], ["run", "--help"], ["console", "--help"], ["ask", "--help"],
-                 ["sync", "--help"], ["content", "check", "--help"]):
+    for argv in (
+        ["--help"],
+        ["run", "--help"],
+        ["console", "--help"],
+        ["ask", "--help"],
+        ["sync", "--help"],
+        ["content", "check", "--help"],
+    ):
         with pytest.raises(SystemExit) as done:
             main(argv)
         assert done.value.code == 0

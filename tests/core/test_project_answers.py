@@ -19,7 +19,6 @@ from bot.core.progress import (
 )
 from bot.core.project import (
     HISTORY_PAGE_SIZE,
-    answer_size,
     check_answer,
     editor_role_answer,
     history_answer,
@@ -46,7 +45,7 @@ def within_limits(answer: Answer) -> None:
         assert len(field.name) <= 256
         assert 0 < len(field.value) <= 1024
     assert len(answer.footer) <= 2048
-    assert answer_size(answer) <= 6000
+    assert answer.size() <= 6000
 
 
 def state(phase: str | None, methodology: str = "waterfall", iteration: int = 1) -> ProjectState:
