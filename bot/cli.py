@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,7 +149,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
         return asyncio.run(_ask(settings, args.line, args.channel))
     if args.command == "console":
-        return asyncio.run(_console(settings, args.channel))
+        return _console(settings, args.channel)
     if settings.discord_token is None:
         raise CliError(NO_TOKEN, EXIT_USAGE)
     from bot.discord import runner  # discord.py is imported only for these commands
@@ -193,27 +194,41 @@ async def _ask(settings: Settings, line: str, channel: str) -> int:
     return EXIT_OK
 
 
-async def _console(settings: Settings, channel: str) -> int:
+def _console(settings: Settings, channel: str) -> int:
+    """The prompt. Input is read synchronously so Ctrl-C and SIGTERM interrupt it at once;
+    either way the database is closed cleanly before exiting."""
     from bot.console import Console
     from bot.services import load_services
 
     console = Console(load_services(settings.content_dir), settings.database_path, channel)
+    loop = asyncio.new_event_loop()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        await _prompt_loop(console, channel)
+        _prompt_loop(console, loop, channel)
+    except KeyboardInterrupt:
+        print()
     finally:
-        await console.aclose()
+        loop.run_until_complete(console.aclose())
+        loop.close()
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
 
 
-async def _prompt_loop(console: Console, channel: str) -> None:
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str) -> None:
     from bot.console import render_text
 
     interactive = sys.stdin.isatty()
     if interactive:
+        import readline  # noqa: F401 - line editing and history for input()
+
         print(f"phasebot console · channel “{channel}” · /help lists commands · Ctrl-D quits")
     while True:
         try:
-            line = await asyncio.to_thread(input, "> " if interactive else "")
+            line = input("> " if interactive else "")
         except EOFError:
             break
         if not line.strip():
@@ -221,8 +236,8 @@ async def _prompt_loop(console: Console, channel: str) -> None:
         if line.strip().casefold() in {"exit", "quit", "/exit", "/quit"}:
             break
         try:
-            answer = await console.execute(line)
+            answer = loop.run_until_complete(console.execute(line))
         except PhasebotError as exc:
-            print(exc.user_message())
+            print(exc.user_message(), flush=True)
             continue
-        print(render_text(answer))
+        print(render_text(answer), flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -197,3 +198,30 @@ def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert done.value.code == 0
         assert "usage: phasebot" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_console_closes_the_database_cleanly_on_a_signal(tmp_path: Path, sig: int) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("/project set analysis\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().startswith("Moved to Phase 2 of 8 · Analysis")
+        assert (tmp_path / "db.sqlite3-wal").exists()  # open, in WAL mode
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+    assert not (tmp_path / "db.sqlite3-wal").exists()  # the last close checkpoints the WAL
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT phase_key FROM projects").fetchall() == [("analysis",)]
