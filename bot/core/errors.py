@@ -52,6 +52,15 @@ class UnknownPhase(NotFound):
     kind = "phase"
 
 
+class PhaseNumberOutOfRange(UnknownPhase):
+    def __init__(self, number: int, total: int) -> None:
+        self.number, self.total = number, total
+        super().__init__(str(number))
+
+    def user_message(self) -> str:
+        return f"There is no phase {self.number}: the phases are numbered 1 to {self.total}."
+
+
 class UnknownSubject(NotFound):
     kind = "methodology"
 

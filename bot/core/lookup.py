@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.core.content import METHODOLOGIES, MLOPS
-from bot.core.errors import UnknownAspect, UnknownPhase, UnknownSubject
+from bot.core.errors import PhaseNumberOutOfRange, UnknownAspect, UnknownPhase, UnknownSubject
 from bot.core.models import Aspect, Content, Phase, Subject, Table
 from bot.core.text import normalize
 
@@ -175,9 +175,7 @@ class Catalog:
             found = self.phase_by_number(int(number.group(1)))
             if found is not None:
                 return found
-            raise UnknownPhase(
-                query.strip(), [f"a number from 1 to {len(self.phases)}"], kind="phase number"
-            )
+            raise PhaseNumberOutOfRange(int(number.group(1)), len(self.phases))
         phase = self._phases.find(query)
         if phase is None:
             raise UnknownPhase(query.strip(), self._suggest_phases(query))

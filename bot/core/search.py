@@ -2,29 +2,35 @@
 
 :class:`Asker` indexes the content once and then answers a question such as "how
 flexible is waterfall" with the single best matching piece of content, built by
-:class:`~bot.core.knowledge.Knowledge` like the commands build it, plus up to two
-"see also" suggestions written as the slash commands that show them.
+:class:`~bot.core.knowledge.Knowledge` exactly as the commands build it, plus up to
+two "see also" suggestions written as the slash commands that show them.
 
 How a question is read
 ----------------------
 
-1. Its words are split (:func:`~bot.core.text.words`) and unknown ones corrected
-   against the vocabulary (a delete-neighbourhood index, so a correction costs a few
-   dictionary look-ups whatever the size of the content; corrections are cached).
+1. Its words are split (:func:`~bot.core.text.words`). A word the content does not
+   know is corrected to a known one (a delete-neighbourhood index: a few dictionary
+   look-ups whatever the size of the content) or completed when it is cut short
+   ("collab"); corrections are cached per word.
 2. The longest run of words that names something becomes one *slot*: a phase,
-   methodology or aspect by its name, key or alias (``aliases.toml``), a phrase from
+   methodology or aspect by its key, name or alias (``aliases.toml``), a phrase of
    the small synonym table below, or the life cycle itself ("sdlc"). Names match
-   with spaces, dashes and suffixes ignored ("V Model", "vmodel", "retiring").
-   Other words become slots of stemmed text terms; stop words are dropped, and a
-   few cue words ("vs", "which", "phase") are noted.
-3. Targets (candidate answers) are scored slot by slot: a slot adds its best match
+   with spaces, dashes and common suffixes ignored ("V Model", "vmodel", "retiring").
+   Any other word is a slot of its stemmed text; stop words are dropped, and a few
+   cue words ("vs", "which", "phase") are noted.
+3. Targets (candidate answers) are scored slot by slot: each slot adds its best match
    with the target, either a *concept* the target is about (a named subject weighs
-   most, so "testing in the V-Model" is the V-Model's Testing, not the Testing
-   phase) or a text term of the target's content, weighted by its rarity (IDF).
-   Candidates come from the concepts named and from an inverted index of text terms
-   built once; comparisons of two methodologies are composed from the subjects named.
-4. If the best score is below :data:`MIN_SCORE`, the question is not understood and
-   the answer says so and lists what can be asked, rather than guessing.
+   most: "testing in the V-Model" is the V-Model's Testing, not the Testing phase) or
+   a term of the target's text weighted by its rarity (IDF). Candidates come from the
+   concepts named and from an inverted index of text terms built once; comparisons of
+   two methodologies are composed from the methodologies named.
+4. A best score under the bar (:data:`MIN_SCORE`, raised for every word that matches
+   nothing) means the question is not understood: the answer says so and lists what
+   can be asked, rather than guessing.
+
+Cost: building is linear in the size of the content. A question costs a few
+dictionary look-ups per word plus the postings of its words, each read up to
+:data:`MAX_POSTINGS`; nothing scans every target.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ import heapq
 import logging
 import math
 import time
+from array import array
 from bisect import bisect_left
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 
 from bot.core.answer import Answer, Field, Tone
 from bot.core.content import METHODOLOGIES, MLOPS
@@ -49,17 +57,32 @@ from bot.core.text import words
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MIN_SCORE", "NOT_SURE_TITLE", "SEE_ALSO", "Asker", "Hit", "Kind", "Target", "stem"]
+__all__ = [
+    "MIN_SCORE",
+    "NOT_SURE_TITLE",
+    "SEE_ALSO",
+    "SYNONYMS",
+    "Asker",
+    "Hit",
+    "Kind",
+    "Target",
+    "stem",
+]
 
 MIN_SCORE = 0.55
-"""Below this, the best match is a guess: the question is not understood. A lone
-word found in several places ("data") stays below it; one found in one place
-("security") is above. The bar rises by as much again for every word of the question
-that matches nothing at all, and a question whose only matches are typo corrections
-beside unknown words ("can you order lunch") is not understood either."""
+"""The bar a best match must clear to be an answer rather than a guess.
+
+A lone word found in several places ("data") stays under it; one found in a single
+place ("security") clears it. The bar rises by as much again for every word of the
+question that matches nothing at all, and a question whose only matches are typo
+corrections beside unknown words ("can you order lunch") is not understood at all.
+"""
 
 NOT_SURE_TITLE = "I'm not sure what you're asking"
+"""Title of the answer to a question that matches nothing well enough."""
+
 SEE_ALSO = "See also"
+"""Name of the field listing the runner-ups as slash commands."""
 
 MAX_TOKENS = 64
 """Words of a question that are read; the rest is ignored."""
@@ -68,22 +91,25 @@ MAX_PHRASE = 5
 """Longest run of words looked up as one name."""
 
 MAX_POSTINGS = 2000
-"""Targets read per text term: the heaviest ones. Bounds a query's cost at any size."""
+"""Targets read per text term, heaviest first. Bounds a question's cost at any size."""
 
 TEXT_CANDIDATES = 64
-"""Targets found by text alone that are scored in full."""
+"""Targets found by their text alone that are scored in full."""
 
 MAX_NAMED = 4
-"""Subjects (and aspects) of one table considered for composed comparisons."""
+"""Methodologies (and aspects) of one question considered for composed comparisons."""
 
 MAX_ROW_SUBJECTS = 6
-"""A table with more subjects has no "all of them on one aspect" answer (too wide)."""
+"""Tables with more subjects get no "all of them on one aspect" answer: too wide."""
 
-_MAX_COMPLETIONS = 8
+MAX_COMPLETIONS = 8
 """A cut-short word with more known completions than this is left alone."""
 
 _CACHE_LIMIT = 20_000
 """Typo corrections remembered before the cache is emptied."""
+
+ANSWER_CACHE = 256
+"""Answers kept built, by target: some are large (the overview lists every phase)."""
 
 _SEE_ALSO_SHARE = 0.4
 """A runner-up is suggested only when it scores at least this share of the best."""
@@ -91,261 +117,42 @@ _SEE_ALSO_SHARE = 0.4
 
 # -- words --------------------------------------------------------------------------------
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "anything",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "done",
-        "during",
-        "each",
-        "else",
-        "etc",
-        "ever",
-        "every",
-        "everything",
-        "few",
-        "for",
-        "from",
-        "further",
-        "get",
-        "gets",
-        "getting",
-        "give",
-        "go",
-        "goes",
-        "going",
-        "got",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "know",
-        "let",
-        "lets",
-        "like",
-        "me",
-        "might",
-        "mine",
-        "my",
-        "need",
-        "needs",
-        "needed",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "one",
-        "only",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "please",
-        "pls",
-        "plz",
-        "really",
-        "s",
-        "same",
-        "say",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "t",
-        "tell",
-        "than",
-        "thank",
-        "thanks",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "thing",
-        "things",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "us",
-        "very",
-        "want",
-        "wants",
-        "was",
-        "way",
-        "we",
-        "well",
-        "were",
-        "what",
-        "whats",
-        "when",
-        "where",
-        "whether",
-        "while",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "with",
-        "within",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "hey",
-        "hi",
-        "hello",
-        "bot",
-        "explain",
-        "describe",
-        "mean",
-        "means",
-        "meant",
-        "show",
-        "info",
-        "information",
-        "d",
-        "ll",
-        "re",
-        "ve",
-        "m",
-        "don",
-        "doesn",
-        "isn",
-        "aren",
-        "use",
-        "used",
-        "using",
-        "usually",
-        "typically",
-        "happen",
-        "happens",
-        "handle",
-        "handled",
-        "deal",
-        "work",
-        "works",
-        "look",
-        "looks",
-        "like",
-        "kind",
-        "sort",
-        "about",
-    ]
-)
-"""Words that carry no meaning for matching. Also the vocabulary typos fold into."""
 
-COMPARE_CUES = frozenset(
-    [
-        "vs",
-        "versus",
-        "v",
-        "compare",
-        "compared",
-        "comparing",
-        "comparison",
-        "difference",
-        "differences",
-        "different",
-        "differ",
-        "differs",
-        "between",
-        "contrast",
-        "or",
-    ]
+def _word_set(*lines: str) -> frozenset[str]:
+    return frozenset(" ".join(lines).split())
+
+
+STOPWORDS = _word_set(
+    "a about above after again all also am an and any anything are as at be because been",
+    "before being below both but by can could did do does doing done during each else etc",
+    "ever every everything few for from further get gets getting give go goes going got had",
+    "has have having he her here hers him his how i if in into is it its itself just know",
+    "let lets like me might mine my need needs needed no nor not now of off on once one only",
+    "other our ours out over own please pls plz really s same say she should so some such t",
+    "tell than thank thanks that the their theirs them then there these they thing things",
+    "this those through to too under until up us very want wants was way we well were what",
+    "whats when where whether while who whom whose why will with within would you your",
+    "yours hey hi hello bot explain describe mean means meant show info information d ll re",
+    "ve m don doesn isn aren use used using usually typically happen happens handle handled",
+    "deal work works look looks kind sort",
 )
-WHICH_CUES = frozenset(
-    [
-        "which",
-        "most",
-        "least",
-        "best",
-        "worst",
-        "more",
-        "less",
-        "better",
-        "worse",
-        "highest",
-        "lowest",
-    ]
+"""Words that carry no meaning for matching. Typos may fold into them ("whta")."""
+
+COMPARE_CUES = _word_set(
+    "vs versus v compare compared comparing comparison difference differences different",
+    "differ differs between contrast or",
 )
-PHASE_CUES = frozenset(
-    [
-        "phase",
-        "phases",
-        "stage",
-        "stages",
-        "step",
-        "steps",
-        "activities",
-        "activity",
-        "tasks",
-        "task",
-        "objective",
-        "objectives",
-        "deliverables",
-    ]
+"""Words that ask for a comparison."""
+
+WHICH_CUES = _word_set("which most least best worst more less better worse highest lowest")
+"""Words that ask to pick among all methodologies."""
+
+PHASE_CUES = _word_set(
+    "phase phases stage stages step steps activities activity tasks task objective",
+    "objectives deliverables",
 )
+"""Words that ask about a phase ("step 2" means phase 2)."""
+
 _CUE_WORDS = COMPARE_CUES | WHICH_CUES | PHASE_CUES
 
 OVERVIEW_PHRASES: Mapping[str, float] = {
@@ -366,7 +173,7 @@ OVERVIEW_PHRASES: Mapping[str, float] = {
 """Words that name the life cycle as a whole, with how surely they do."""
 
 SUBJECT_SUFFIXES = ("model", "methodology", "method", "process", "framework", "approach")
-"""'spiral model', 'waterfall approach': the second word belongs to the name."""
+"""After a methodology's name ('spiral model') the word belongs to the name."""
 
 SYNONYMS: Mapping[str, tuple[str, ...]] = {
     # testing
@@ -476,13 +283,23 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "aim": ("goal",),
     "retrain": ("retraining",),
 }
-"""Words users type, mapped to words of the content that mean the same."""
+"""Words users type, mapped to words of the content (names, aliases or text) they mean.
+
+An expansion means what the content makes of it: "ship" -> "deploy", "release" are
+aliases of the Deployment phase, so "ship" names that phase (a little less surely).
+"""
 
 _SYNONYM_FACTOR = 0.9
+"""How surely a synonym names what its expansion names."""
+
 _NAME_WORD_FACTOR = 0.6
-"""One word of a longer name ('involvement' of 'Client Involvement') names it less surely."""
+"""How surely one word of a longer name ('involvement') names it."""
+
+
+# -- stems --------------------------------------------------------------------------------
 
 _SUFFIXES: tuple[tuple[str, str, int], ...] = (
+    # (suffix, replacement, shortest stem left)
     ("ibility", "ibl", 3),
     ("ability", "abl", 3),
     ("ibly", "ibl", 3),
@@ -527,10 +344,11 @@ def _strip_suffix(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A crude, consistent stem: 'deployment', 'deploying', 'deploys' -> 'deplo'.
+    """A crude but consistent stem: 'deployment', 'deploying', 'deploys' -> 'deplo'.
 
-    Only ever compared with stems made by this same function.
+    Only meant to be compared with stems made by this same function.
     """
     if len(word) <= 3 or not word.isalpha():
         return word
@@ -550,7 +368,8 @@ def _stem_key(tokens: Iterable[str]) -> str:
     return "".join(stem(t) for t in tokens)
 
 
-def _content_terms(text: str) -> list[str]:
+def _terms_of(text: str) -> list[str]:
+    """The stemmed words of ``text`` that can match: no stop words, no cue words."""
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in _CUE_WORDS]
 
 
@@ -569,7 +388,8 @@ class Kind(Enum):
     CELL = "cell"
     """One methodology, one aspect (``/methodology name: aspect:``)."""
     ROW = "row"
-    """Every subject of a table on one aspect (``/mlops aspect:``)."""
+    """Every subject of a table on one aspect (``/mlops aspect:``; the methodologies'
+    rows have no command)."""
     TABLE = "table"
     """A whole table of two subjects (``/mlops``)."""
     COMPARISON = "comparison"
@@ -578,7 +398,7 @@ class Kind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What an answer is about, by keys. Equal targets are the same answer."""
+    """What an answer is about, by content keys. Equal targets are the same answer."""
 
     kind: Kind
     phase: str = ""
@@ -589,34 +409,24 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A scored candidate answer: its target, the answer's title, the slash command."""
+    """A scored candidate answer."""
 
     target: Target
     title: str
+    """The title of the answer :meth:`Asker.answer_for` builds for ``target``."""
     score: float
     command: str | None = None
-    """The slash command that shows the same answer, if there is one."""
+    """The slash command that shows the same answer, in backticks, if there is one."""
 
     @property
     def kind(self) -> Kind:
         return self.target.kind
 
 
-# -- the query ----------------------------------------------------------------------------
+# -- the question, read -------------------------------------------------------------------
 
-
-@dataclass(slots=True)
-class _Meaning:
-    """What a run of words means: concepts named (with certainty) and text terms."""
-
-    concepts: dict[str, float] = field(default_factory=dict)
-    terms: dict[str, float] = field(default_factory=dict)
-
-    def merge(self, other: _Meaning, factor: float = 1.0) -> None:
-        for concept, weight in other.concepts.items():
-            self.concepts[concept] = max(self.concepts.get(concept, 0.0), weight * factor)
-        for term, weight in other.terms.items():
-            self.terms[term] = max(self.terms.get(term, 0.0), weight * factor)
+_Sense = tuple[dict[str, float], dict[str, float]]
+"""What a run of words means: (concepts named -> certainty, text terms -> weight)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,7 +456,7 @@ _COMPARE = "compare"
 _WHICH = "which"
 _PHASE = "phase"
 
-# Concept ids: 'p:<phase>', 's:<subject>', 'a:<table>:<aspect>', and the overview.
+# Concept ids: 'p:<phase>', 's:<subject>', 'a:<table>:<aspect>', and the life cycle.
 _OVERVIEW = "o"
 
 
@@ -662,21 +472,24 @@ def _aspect_concept(table: str, key: str) -> str:
     return f"a:{table}:{key}"
 
 
-# How much naming a concept adds to a target, by target kind and concept kind.
+# -- weights ------------------------------------------------------------------------------
+
 _SUBJECT_WEIGHT = 2.5
+"""A methodology (or MLOps / DevOps) named: the strongest sign of what is asked about."""
 _PHASE_WEIGHT = 2.0
 _ASPECT_WEIGHT = 2.0
 _OVERVIEW_WEIGHT = 2.0
-_LONE_ROW_ASPECT = 1.4
-"""An aspect of the methodologies with no methodology named: all of them, on it."""
 _ROW_SUBJECT = 2.2
 """A subject named, for one aspect of its table: less than for the table as a whole."""
-_COHESION = 0.4
-"""Added for each further word of the question found in the same sentence of content."""
-_AGREEMENT = 0.1
-"""Share of a slot's weaker match (name or text) added to its stronger one."""
+_LONE_ROW_ASPECT = 1.4
+"""An aspect of the methodologies with no methodology named: all of them, on it.
+Less than a phase of the same name ('testing' is the Testing phase)."""
 _UNNAMED_SUBJECT = 0.6
-"""A methodology's cell found by its text while the methodology is not named."""
+"""Factor for a methodology's cell found by its text while the methodology is not named."""
+_COHESION = 0.4
+"""Added for each further slot of the question found in one sentence of the content."""
+_AGREEMENT = 0.1
+"""Share of a text match added to a phase or aspect name it backs up."""
 
 _CUE_BONUS: Mapping[tuple[str, Kind], float] = {
     (_COMPARE, Kind.COMPARISON): 0.5,
@@ -687,6 +500,15 @@ _CUE_BONUS: Mapping[tuple[str, Kind], float] = {
     (_PHASE, Kind.PHASE): 0.5,
     (_PHASE, Kind.OVERVIEW): 0.3,
 }
+
+# Field weights: how much a word counts in each part of a target's text.
+_NAME_TEXT = 1.0
+_OBJECTIVE_TEXT = 0.8
+_ACTIVITY_TEXT = 0.7
+_CELL_TEXT = 0.8
+_ROW_TEXT = 0.7
+_LONE_ROW_TEXT = 0.5
+_OVERVIEW_TEXT = 0.6
 
 
 def _concept_weight(concept: str) -> float:
@@ -707,8 +529,8 @@ def _deletes(word: str) -> set[str]:
 
 
 def _distance(a: str, b: str) -> int:
-    """Optimal string alignment distance (Levenshtein plus adjacent swaps)."""
-    previous2: list[int] = []
+    """Optimal string alignment distance: Levenshtein plus swaps of adjacent letters."""
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
@@ -716,67 +538,55 @@ def _distance(a: str, b: str) -> int:
             cost = 0 if ca == cb else 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
     return previous[-1]
 
 
 class _Speller:
-    """Corrects a word to the closest known word, in a few dictionary look-ups.
+    """Corrects a word to the closest known word in a few dictionary look-ups.
 
-    Every known word is stored under itself and each of its one-letter deletions; a
-    typed word and its deletions (two levels for longer words) are looked up there,
-    so the candidates are found without scanning the vocabulary.
+    Every known word is filed under itself and each of its one-letter deletions. A
+    typed word and its deletions (two levels deep for words of 7 letters or more) are
+    looked up there, so candidates are found without scanning the vocabulary; the
+    closest by edit distance wins, then the most frequent. A word with no close
+    match but a few completions sharing one stem ('collab') is completed.
     """
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self._frequency = dict(vocabulary)
-        self._by_delete: dict[str, list[str]] = defaultdict(list)
+        filed: dict[str, list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) < 3 or not word.isalpha():
                 continue
-            self._by_delete[word].append(word)
+            filed[word].append(word)
             for variant in _deletes(word):
-                self._by_delete[variant].append(word)
+                filed[variant].append(word)
+        self._filed: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in filed.items()}
         self._sorted = sorted(w for w in vocabulary if w.isalpha())
         self._cache: dict[str, str | None] = {}
 
-    def __contains__(self, word: str) -> bool:
+    def __contains__(self, word: object) -> bool:
         return word in self._frequency
 
     def correct(self, word: str) -> str | None:
+        """The known word meant by ``word``, or None. Cached."""
         if word in self._cache:
             return self._cache[word]
-        found = self._correct(word) or self._complete(word)
+        found = self._closest(word) or self._complete(word)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[word] = found
         return found
 
-    def _complete(self, word: str) -> str | None:
-        """A cut-short word ('collab', 'docu') whose completions all share one stem."""
-        if len(word) < 4 or not word.isalpha():
-            return None
-        start = bisect_left(self._sorted, word)
-        completions: list[str] = []
-        for known in self._sorted[start : start + _MAX_COMPLETIONS + 1]:
-            if not known.startswith(word):
-                break
-            completions.append(known)
-        if not completions or len(completions) > _MAX_COMPLETIONS:
-            return None
-        if len({stem(c) for c in completions}) > 1:
-            return None
-        return min(completions, key=lambda c: (-self._frequency[c], len(c), c))
-
-    def _correct(self, word: str) -> str | None:
+    def _closest(self, word: str) -> str | None:
         if len(word) < 4 or not word.isalpha():
             return None
         allowed = 1 if len(word) < 7 else 2
         variants = {word} | _deletes(word)
         if allowed > 1:
             variants |= {d for v in list(variants) for d in _deletes(v)}
-        candidates = {c for v in variants for c in self._by_delete.get(v, ())}
+        candidates = {c for v in variants for c in self._filed.get(v, ())}
         best: tuple[int, float, int, str] | None = None
         for candidate in candidates:
             distance = _distance(word, candidate)
@@ -787,6 +597,21 @@ class _Speller:
             if best is None or key < best:
                 best = key
         return None if best is None else best[3]
+
+    def _complete(self, word: str) -> str | None:
+        if len(word) < 4 or not word.isalpha():
+            return None
+        start = bisect_left(self._sorted, word)
+        completions: list[str] = []
+        for known in self._sorted[start : start + MAX_COMPLETIONS + 1]:
+            if not known.startswith(word):
+                break
+            completions.append(known)
+        if not completions or len(completions) > MAX_COMPLETIONS:
+            return None
+        if len({stem(c) for c in completions}) > 1:
+            return None
+        return min(completions, key=lambda c: (-self._frequency[c], len(c), c))
 
 
 # -- the engine ---------------------------------------------------------------------------
@@ -800,18 +625,19 @@ class Asker:
         self.knowledge = knowledge
         self.catalog = knowledge.catalog
         content = self.catalog.content
-        self._total_phases = len(content.phases)
 
+        # Targets, by id (their position): what each is, is called, is about, says.
         self._targets: list[Target] = []
         self._titles: list[str] = []
         self._commands: list[str | None] = []
-        self._concepts: list[frozenset[str]] = []
+        self._concepts: list[tuple[str, ...]] = []
         self._terms: list[dict[str, float]] = []
-        self._sentences: list[tuple[frozenset[str], ...]] = []
+        self._sentences: list[tuple[tuple[str, ...], ...]] = []
         self._ids: dict[Target, int] = {}
 
-        self._phrases: dict[str, _Meaning] = {}
-        self._stemmed_phrases: dict[str, _Meaning] = {}
+        # Names: joined words ('vmodel') and joined stems ('retir') -> what they mean.
+        self._phrases: dict[str, _Sense] = {}
+        self._stemmed: dict[str, _Sense] = {}
         self._subject_table: dict[str, str] = {}
         self._vocabulary: dict[str, int] = defaultdict(int)
 
@@ -824,27 +650,32 @@ class Asker:
         self._add_overview_phrases()
         self._add_synonyms()
 
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # The inverted index: term -> (target ids, weights), heaviest first.
+        lists: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for tid, terms in enumerate(self._terms):
             for term, weight in terms.items():
-                self._postings[term].append((tid, weight))
+                lists[term].append((-weight, tid))
         documents = sum(1 for terms in self._terms if terms)
         scale = math.log(1 + documents) or 1.0
-        self._idf = {
-            term: math.log(1 + documents / len(postings)) / scale
-            for term, postings in self._postings.items()
-        }
-        for postings in self._postings.values():
-            postings.sort(key=lambda item: (-item[1], item[0]))
+        self._idf: dict[str, float] = {}
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        for term, postings in lists.items():
+            postings.sort()
+            self._idf[term] = math.log(1 + documents / len(postings)) / scale
+            self._postings[term] = (
+                array("l", (tid for _, tid in postings)),
+                array("d", (-weight for weight, _ in postings)),
+            )
 
         for word in STOPWORDS | _CUE_WORDS:
             self._vocabulary[word] += 1
         for key in self._phrases:  # joined names: 'vmodel', 'clientinvolvement'
             self._vocabulary[key] += 1
         self._speller = _Speller(self._vocabulary)
-        self._max_phrase = MAX_PHRASE
+        del self._vocabulary
+        self._answers: OrderedDict[Target, Answer] = OrderedDict()
         log.debug(
-            "ask index: %d targets, %d terms, %d phrases in %.1f ms",
+            "ask index: %d targets, %d terms, %d names in %.1f ms",
             len(self._targets),
             len(self._postings),
             len(self._phrases),
@@ -860,80 +691,71 @@ class Asker:
         command: str | None,
         concepts: Iterable[str],
         texts: Iterable[tuple[str, float]] = (),
-    ) -> int:
+    ) -> None:
         terms: dict[str, float] = {}
-        sentences: list[frozenset[str]] = []
+        sentences: list[tuple[str, ...]] = []
         for text, weight in texts:
             for word in words(text):
                 self._vocabulary[word] += 1
-            sentence = _content_terms(text)
+            sentence = _terms_of(text)
             if len(sentence) > 1:
-                sentences.append(frozenset(sentence))
+                sentences.append(tuple(dict.fromkeys(sentence)))
             for term in sentence:
                 if terms.get(term, 0.0) < weight:
                     terms[term] = weight
-        tid = len(self._targets)
+        self._ids[target] = len(self._targets)
         self._targets.append(target)
         self._titles.append(title)
         self._commands.append(command)
-        self._concepts.append(frozenset(concepts))
+        self._concepts.append(tuple(concepts))
         self._terms.append(terms)
         self._sentences.append(tuple(sentences))
-        self._ids[target] = tid
-        return tid
 
-    def _name(self, name: str, concept: str, factor: float = 1.0, *, parts: bool = False) -> None:
-        """Register ``name`` (and, with ``parts``, each of its words) as naming ``concept``."""
+    def _name(
+        self, name: str, concept: str, certainty: float = 1.0, *, parts: bool = False
+    ) -> None:
+        """File ``name`` (and with ``parts`` each of its words, less surely) as ``concept``."""
         tokens = words(name)
         if not tokens:
             return
         for word in tokens:
             self._vocabulary[word] += 1
-        meaning = _Meaning({concept: factor}, {t: 1.0 for t in _content_terms(name)})
-        self._add_phrase(tokens, meaning)
+        self._file(tokens, ({concept: certainty}, {t: 1.0 for t in _terms_of(name)}))
         if parts and len(tokens) > 1:
             for word in tokens:
                 if word in STOPWORDS or word in _CUE_WORDS or len(word) < 3:
                     continue
-                part = _Meaning({concept: factor * _NAME_WORD_FACTOR}, {stem(word): 1.0})
-                self._add_phrase([word], part)
+                self._file([word], ({concept: certainty * _NAME_WORD_FACTOR}, {stem(word): 1.0}))
 
-    def _add_phrase(self, tokens: Sequence[str], meaning: _Meaning, factor: float = 1.0) -> None:
+    def _file(self, tokens: Sequence[str], sense: _Sense, factor: float = 1.0) -> None:
         if len(tokens) > MAX_PHRASE:
             return
-        for table, key in (
-            (self._phrases, "".join(tokens)),
-            (self._stemmed_phrases, _stem_key(tokens)),
-        ):
-            entry = table.get(key)
+        for names, key in ((self._phrases, "".join(tokens)), (self._stemmed, _stem_key(tokens))):
+            entry = names.get(key)
             if entry is None:
-                entry = table[key] = _Meaning()
-            entry.merge(meaning, factor)
+                entry = names[key] = ({}, {})
+            _merge(entry, sense, factor)
 
     def _add_overview(self) -> None:
         info = self.catalog.content.sdlc.sdlc
-        self._target(
-            Target(Kind.OVERVIEW),
-            info.title,
-            "`/phases`",
-            [_OVERVIEW],
-            [(info.title, 1.0), (info.definition, 0.6), (info.goal, 0.6), (info.overview, 0.6)],
-        )
+        texts = [(info.title, _NAME_TEXT)]
+        texts += [(text, _OVERVIEW_TEXT) for text in (info.definition, info.goal, info.overview)]
+        self._target(Target(Kind.OVERVIEW), info.title, "`/phases`", [_OVERVIEW], texts)
 
     def _add_overview_phrases(self) -> None:
-        info = self.catalog.content.sdlc.sdlc
         phrases = dict(OVERVIEW_PHRASES)
-        phrases.setdefault(info.title, 1.0)
-        for phrase, factor in phrases.items():
-            self._name(phrase, _OVERVIEW, factor)
+        phrases.setdefault(self.catalog.content.sdlc.sdlc.title, 1.0)
+        for phrase, certainty in phrases.items():
+            self._name(phrase, _OVERVIEW, certainty)
 
     def _add_phase(self, phase: Phase) -> None:
         concept = _phase_concept(phase.key)
-        texts = [(phase.name, 1.0), (phase.objective, 0.8)]
-        texts += [(activity.text, 0.7) for activity in phase.activities]
+        texts = [(phase.name, _NAME_TEXT), (phase.objective, _OBJECTIVE_TEXT)]
+        texts += [(activity.text, _ACTIVITY_TEXT) for activity in phase.activities]
+        title = phase_title(phase, len(self.catalog.phases))
         self._target(
             Target(Kind.PHASE, phase=phase.key),
-            phase_title(phase, self._total_phases),
+            title,
             f"`/phase name:{phase.key}`",
             [concept],
             texts,
@@ -943,44 +765,36 @@ class Asker:
 
     def _add_table(self, table: Table) -> None:
         profiles = table.key == METHODOLOGIES
+        keys = tuple(s.key for s in table.subjects)
+        subject_concepts = [_subject_concept(key) for key in keys]
         for subject in table.subjects:
             self._subject_table[subject.key] = table.key
             concept = _subject_concept(subject.key)
             self._name(subject.key, concept)
             self._name(subject.name, concept)
             if profiles:
-                self._add_subject_suffixes(subject.name, concept)
+                self._name_suffixed(subject.name, concept)
                 self._target(
                     Target(Kind.METHODOLOGY, table=table.key, subjects=(subject.key,)),
                     subject.name,
                     f"`/methodology name:{subject.key}`",
                     [concept],
                 )
-        subject_concepts = [_subject_concept(s.key) for s in table.subjects]
         if not profiles:
-            self._target(
-                Target(Kind.TABLE, table=table.key, subjects=tuple(s.key for s in table.subjects)),
-                _vs(table.subjects),
-                _table_command(table),
-                subject_concepts,
-            )
+            whole = Target(Kind.TABLE, table=table.key, subjects=keys)
+            self._target(whole, _vs(table.subjects), _table_command(table), subject_concepts)
         for aspect in table.aspects:
             concept = _aspect_concept(table.key, aspect.key)
             self._name(aspect.key, concept)
             self._name(aspect.name, concept, parts=True)
-            values = [(aspect.values[s.key], 0.5 if profiles else 0.7) for s in table.subjects]
             if not profiles or len(table.subjects) <= MAX_ROW_SUBJECTS:
+                weight = _LONE_ROW_TEXT if profiles else _ROW_TEXT
                 self._target(
-                    Target(
-                        Kind.ROW,
-                        table=table.key,
-                        subjects=tuple(s.key for s in table.subjects),
-                        aspect=aspect.key,
-                    ),
+                    Target(Kind.ROW, table=table.key, subjects=keys, aspect=aspect.key),
                     f"{_vs(table.subjects)} · {aspect.name}",
                     _table_command(table, aspect),
                     [concept] if profiles else [concept, *subject_concepts],
-                    values,
+                    [(aspect.values[key], weight) for key in keys],
                 )
             if profiles:
                 for subject in table.subjects:
@@ -991,10 +805,10 @@ class Asker:
                         f"{subject.name} · {aspect.name}",
                         f"`/methodology name:{subject.key} aspect:{aspect.key}`",
                         [_subject_concept(subject.key), concept],
-                        [(aspect.values[subject.key], 0.8)],
+                        [(aspect.values[subject.key], _CELL_TEXT)],
                     )
 
-    def _add_subject_suffixes(self, name: str, concept: str) -> None:
+    def _name_suffixed(self, name: str, concept: str) -> None:
         for suffix in SUBJECT_SUFFIXES:
             self._name(f"{name} {suffix}", concept)
 
@@ -1002,12 +816,11 @@ class Asker:
         aliases = self.catalog.content.aliases
         for alias, key in aliases.phases.items():
             self._name(alias, _phase_concept(key))
-        methodologies = {s.key for s in self.catalog.methodologies.subjects}
         for alias, key in aliases.subjects.items():
             concept = _subject_concept(key)
             self._name(alias, concept)
-            if key in methodologies:
-                self._add_subject_suffixes(alias, concept)
+            if self._subject_table.get(key) == METHODOLOGIES:
+                self._name_suffixed(alias, concept)
         for table_key, group in aliases.aspects.items():
             for alias, key in group.items():
                 self._name(alias, _aspect_concept(table_key, key))
@@ -1015,56 +828,54 @@ class Asker:
     def _add_synonyms(self) -> None:
         for phrase, expansions in SYNONYMS.items():
             tokens = words(phrase)
-            meaning = _Meaning(terms={t: 1.0 for t in _content_terms(phrase)})
+            sense: _Sense = ({}, {t: 1.0 for t in _terms_of(phrase)})
             for expansion in expansions:
-                meaning.merge(self._meaning_of(words(expansion)), _SYNONYM_FACTOR)
+                _merge(sense, self._sense_of(words(expansion)), _SYNONYM_FACTOR)
             for word in tokens:
                 self._vocabulary[word] += 1
-            self._add_phrase(tokens, meaning)
+            self._file(tokens, sense)
 
-    def _meaning_of(self, tokens: Sequence[str]) -> _Meaning:
-        """What the content's own names make of ``tokens``, else their text terms."""
-        found = self._phrases.get("".join(tokens)) or self._stemmed_phrases.get(_stem_key(tokens))
-        meaning = _Meaning(terms={t: 1.0 for t in _content_terms(" ".join(tokens))})
+    def _sense_of(self, tokens: Sequence[str]) -> _Sense:
+        """What the content's names make of ``tokens``, and their text terms."""
+        sense: _Sense = ({}, {t: 1.0 for t in _terms_of(" ".join(tokens))})
+        found = self._phrases.get("".join(tokens)) or self._stemmed.get(_stem_key(tokens))
         if found is not None:
-            meaning.merge(found)
-        return meaning
+            _merge(sense, found)
+        return sense
 
     # -- reading a question ---------------------------------------------------------------
 
     def _read(self, question: str) -> _Query:
         raw = words(question)[:MAX_TOKENS]
         tokens = [self._spell(token) for token in raw]
-        fixed = [a != b for a, b in zip(raw, tokens, strict=True)]
-        cues: set[str] = set()
-        for token in tokens:
-            if token in COMPARE_CUES:
-                cues.add(_COMPARE)
-            if token in WHICH_CUES:
-                cues.add(_WHICH)
-            if token in PHASE_CUES:
-                cues.add(_PHASE)
+        fixed = [typed != read for typed, read in zip(raw, tokens, strict=True)]
+        cues = {
+            cue
+            for token in tokens
+            for cue, group in ((_COMPARE, COMPARE_CUES), (_WHICH, WHICH_CUES), (_PHASE, PHASE_CUES))
+            if token in group
+        }
         slots: list[_Slot] = []
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if token in PHASE_CUES and i + 1 < len(tokens) and tokens[i + 1].isdigit():
-                phase = self.catalog.phase_by_number(int(tokens[i + 1]))
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if token in PHASE_CUES and following.isdigit():  # 'phase 3', 'step 2'
+                phase = self.catalog.phase_by_number(int(following))
                 if phase is not None:
-                    concepts = {_phase_concept(phase.key): 1.0}
-                    slots.append(_Slot(f"{token} {tokens[i + 1]}", concepts, {}))
+                    slots.append(
+                        _Slot(f"{token} {following}", {_phase_concept(phase.key): 1.0}, {})
+                    )
                     i += 2
                     continue
-            for length in range(min(self._max_phrase, len(tokens) - i), 0, -1):
+            for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
                 run = tokens[i : i + length]
-                meaning = self._phrases.get("".join(run))
-                if meaning is None and not (length == 1 and token in STOPWORDS):
-                    meaning = self._stemmed_phrases.get(_stem_key(run))
-                if meaning is not None:
-                    slot = _Slot(
-                        " ".join(run), meaning.concepts, meaning.terms, any(fixed[i : i + length])
-                    )
-                    slots.append(slot)
+                sense = self._phrases.get("".join(run))
+                if sense is None and not (length == 1 and token in STOPWORDS):
+                    sense = self._stemmed.get(_stem_key(run))
+                if sense is not None:
+                    corrected = any(fixed[i : i + length])
+                    slots.append(_Slot(" ".join(run), sense[0], sense[1], corrected))
                     i += length
                     break
             else:
@@ -1077,16 +888,20 @@ class Asker:
         return _Query(tuple(slots), frozenset(cues), unknown, guessed)
 
     def _spell(self, token: str) -> str:
-        if token in self._speller or token in self._phrases or token.isdigit():
+        if token in self._speller or token in self._phrases or not token.isalpha():
             return token
-        if stem(token) in self._stemmed_phrases or stem(token) in self._idf:
+        stemmed = stem(token)
+        if stemmed in self._stemmed or stemmed in self._idf:
             return token
         return self._speller.correct(token) or token
 
-    # -- scoring --------------------------------------------------------------------------
+    # -- ranking --------------------------------------------------------------------------
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
-        """The best matching answers, best first; empty when nothing matches well enough."""
+        """The best matching answers, best first; empty when the question is not understood.
+
+        Raises :class:`~bot.core.errors.InvalidRequest` for an empty question.
+        """
         return self._search(question)[: max(limit, 0)]
 
     def _search(self, question: str) -> list[Hit]:
@@ -1094,7 +909,7 @@ class Asker:
         query = self._read(question)
         hits = self._rank(query)
         if not hits or hits[0].score < query.bar:
-            log.debug("ask: no match for %r (best %s, bar %.2f)", question, hits[:1], query.bar)
+            log.debug("ask: %r not understood (best %s, bar %.2f)", question, hits[:1], query.bar)
             return []
         return hits
 
@@ -1106,68 +921,59 @@ class Asker:
         for slot in query.slots:
             best: dict[int, float] = {}
             for term, factor in slot.terms.items():
-                idf = self._idf.get(term)
-                if idf is None:
+                postings = self._postings.get(term)
+                if postings is None:
                     continue
-                for tid, weight in self._postings[term][:MAX_POSTINGS]:
-                    score = idf * weight * factor
+                idf = self._idf[term] * factor
+                tids, weights = postings
+                for tid, weight in zip(tids[:MAX_POSTINGS], weights[:MAX_POSTINGS], strict=True):
+                    score = idf * weight
                     if score > best.get(tid, 0.0):
                         best[tid] = score
             text_by_slot.append(best)
             for tid, score in best.items():
                 text_total[tid] += score
 
-        candidates: set[int] = set(
+        candidates = set(
             heapq.nlargest(TEXT_CANDIDATES, text_total, key=lambda t: (text_total[t], -t))
         )
-        named = self._named(query)
+        named = _named(query)
         candidates.update(self._composed(named))
-
-        hits = [self._hit_of(tid, query, text_by_slot) for tid in sorted(candidates)]
+        hits = [self._hit(tid, query, text_by_slot) for tid in candidates]
         hits.extend(self._comparisons(named, query))
-        hits = [h for h in hits if h.score > 0.0]
-        hits.sort(key=lambda h: (-h.score, self._order(h.target), h.title))
+        hits = [hit for hit in hits if hit.score > 0.0]
+        hits.sort(key=lambda hit: (-hit.score, self._ids.get(hit.target, len(self._ids))))
         return hits
 
-    def _named(self, query: _Query) -> list[str]:
-        """Concepts named in the question, in order of first mention, no repeats."""
-        seen: dict[str, None] = {}
-        for slot in query.slots:
-            for concept in sorted(slot.concepts, key=lambda c: -slot.concepts[c]):
-                seen.setdefault(concept, None)
-        return list(seen)
-
     def _composed(self, named: Sequence[str]) -> set[int]:
-        """Targets made of what was named: phases, profiles, cells, rows, tables."""
+        """Targets made of what the question names: phases, profiles, cells, rows, tables."""
         found: set[int] = set()
         subjects = [c[2:] for c in named if c.startswith("s:")]
-        aspects = [tuple(c[2:].split(":", 1)) for c in named if c.startswith("a:")]
+        aspects = [c[2:].split(":", 1) for c in named if c.startswith("a:")]
+        content = self.catalog.content
         for concept in named:
             if concept == _OVERVIEW:
-                found.add(self._ids[Target(Kind.OVERVIEW)])
+                self._maybe(found, Target(Kind.OVERVIEW))
             elif concept.startswith("p:"):
-                found.add(self._ids[Target(Kind.PHASE, phase=concept[2:])])
+                self._maybe(found, Target(Kind.PHASE, phase=concept[2:]))
         for table_key, aspect_key in aspects:
-            table = self.catalog.content.table(table_key)
+            table = content.table(table_key)
             if table is not None:
                 self._maybe(found, _row(table, aspect_key))
-        for subject_key in subjects:
-            table_key = self._subject_table[subject_key]
-            table = self.catalog.content.table(table_key)
+        for subject in subjects:
+            table = content.table(self._subject_table[subject])
             if table is None:
                 continue
-            if table_key == METHODOLOGIES:
-                self._maybe(
-                    found, Target(Kind.METHODOLOGY, table=table_key, subjects=(subject_key,))
-                )
-                for aspect_table, aspect_key in aspects:
-                    if aspect_table == table_key:
-                        cell = Target(
-                            Kind.CELL, table=table_key, subjects=(subject_key,), aspect=aspect_key
-                        )
-                        self._maybe(found, cell)
-            else:
+            if table.key != METHODOLOGIES:
                 self._maybe(found, _whole(table))
+                continue
+            self._maybe(found, Target(Kind.METHODOLOGY, table=table.key, subjects=(subject,)))
+            for aspect_table, aspect_key in aspects:
+                if aspect_table == table.key:
+                    cell = Target(
+                        Kind.CELL, table=table.key, subjects=(subject,), aspect=aspect_key
+                    )
+                    self._maybe(found, cell)
         return found
 
     def _maybe(self, found: set[int], target: Target) -> None:
@@ -1175,7 +981,7 @@ class Asker:
         if tid is not None:
             found.add(tid)
 
-    def _hit_of(self, tid: int, query: _Query, text_by_slot: Sequence[Mapping[int, float]]) -> Hit:
+    def _hit(self, tid: int, query: _Query, text_by_slot: Sequence[Mapping[int, float]]) -> Hit:
         target = self._targets[tid]
         concepts = self._concepts[tid]
         lone_row = target.kind is Kind.ROW and target.table == METHODOLOGIES
@@ -1186,17 +992,18 @@ class Asker:
             named = 0.0
             backed = False
             for concept, certainty in slot.concepts.items():
-                if concept in concepts:
-                    weight = _concept_weight(concept)
-                    if concept.startswith("s:"):
-                        subject_named = True
-                        if target.kind is Kind.ROW:
-                            weight = _ROW_SUBJECT
-                    else:
-                        backed = True
-                        if lone_row:
-                            weight = _LONE_ROW_ASPECT
-                    named = max(named, weight * certainty)
+                if concept not in concepts:
+                    continue
+                weight = _concept_weight(concept)
+                if concept.startswith("s:"):
+                    subject_named = True
+                    if target.kind is Kind.ROW:
+                        weight = _ROW_SUBJECT
+                else:
+                    backed = True
+                    if lone_row:
+                        weight = _LONE_ROW_ASPECT
+                named = max(named, weight * certainty)
             score += max(named, matched)
             if backed:  # a phase or aspect name that the content's own text backs up
                 score += _AGREEMENT * min(named, matched)
@@ -1204,19 +1011,16 @@ class Asker:
         if target.kind is Kind.CELL and not subject_named:
             score *= _UNNAMED_SUBJECT
         if score > 0.0:
-            score += self._cue_bonus(query, target.kind)
+            score += _cue_bonus(query, target.kind)
         return Hit(target, self._titles[tid], round(score, 6), self._commands[tid])
 
     def _cohesion(self, tid: int, query: _Query) -> float:
         """Several words of the question in one sentence ('archive data') say more."""
         most = 0
         for sentence in self._sentences[tid]:
-            found = sum(1 for slot in query.slots if not sentence.isdisjoint(slot.terms))
+            found = sum(1 for slot in query.slots if any(t in slot.terms for t in sentence))
             most = max(most, found)
         return _COHESION * (most - 1) if most > 1 else 0.0
-
-    def _cue_bonus(self, query: _Query, kind: Kind) -> float:
-        return sum(_CUE_BONUS.get((cue, kind), 0.0) for cue in query.cues)
 
     def _comparisons(self, named: Sequence[str], query: _Query) -> list[Hit]:
         """Two methodologies named: compare them, whole and on each aspect named."""
@@ -1226,21 +1030,17 @@ class Asker:
         ][:MAX_NAMED]
         if len(subjects) < 2:
             return []
-        aspects = [c.split(":", 2)[2] for c in named if c.startswith(f"a:{table.key}:")][:MAX_NAMED]
+        prefix = f"a:{table.key}:"
+        aspects = [c[len(prefix) :] for c in named if c.startswith(prefix)][:MAX_NAMED]
+        bonus = _cue_bonus(query, Kind.COMPARISON)
         hits: list[Hit] = []
         for i, first in enumerate(subjects):
             for second in subjects[i + 1 :]:
-                for aspect in [None, *aspects]:
-                    target = Target(
-                        Kind.COMPARISON,
-                        table=table.key,
-                        subjects=(first, second),
-                        aspect=aspect or "",
-                    )
+                for aspect in ["", *aspects]:
                     concepts = {_subject_concept(first), _subject_concept(second)}
-                    if aspect is not None:
+                    if aspect:
                         concepts.add(_aspect_concept(table.key, aspect))
-                    score = sum(
+                    score = bonus + sum(
                         max(
                             (
                                 _concept_weight(c) * w
@@ -1251,31 +1051,26 @@ class Asker:
                         )
                         for slot in query.slots
                     )
-                    score += self._cue_bonus(query, Kind.COMPARISON)
-                    hits.append(
-                        Hit(
-                            target,
-                            self._comparison_title(target),
-                            round(score, 6),
-                            _compare_command(target),
-                        )
+                    target = Target(
+                        Kind.COMPARISON, table=table.key, subjects=(first, second), aspect=aspect
                     )
+                    title = self._comparison_title(table, target)
+                    hits.append(Hit(target, title, round(score, 6), _compare_command(target)))
         return hits
 
-    def _comparison_title(self, target: Target) -> str:
-        table = self.catalog.methodologies
-        names = " vs ".join(self.catalog.subject_by_key(k).name for k in target.subjects)
-        aspect = table.aspect(target.aspect) if target.aspect else None
-        return f"{names} · {aspect.name}" if aspect is not None else names
-
-    def _order(self, target: Target) -> int:
-        """Tie-break: content order (ids are given in content order at build time)."""
-        return self._ids.get(target, len(self._ids))
+    def _comparison_title(self, table: Table, target: Target) -> str:
+        names = " vs ".join(_subject(table, key).name for key in target.subjects)
+        if not target.aspect:
+            return names
+        return f"{names} · {_aspect(table, target.aspect).name}"
 
     # -- answering ------------------------------------------------------------------------
 
     def ask(self, question: str) -> Answer:
-        """The best answer, with up to two "see also" commands; or say it's not understood."""
+        """The best answer with up to two "see also" commands, or say it's not understood.
+
+        Raises :class:`~bot.core.errors.InvalidRequest` for an empty question.
+        """
         started = time.perf_counter()
         hits = self._search(question)
         if not hits:
@@ -1283,16 +1078,17 @@ class Asker:
         best = hits[0]
         answer = self.answer_for(best.target)
         floor = max(MIN_SCORE, best.score * _SEE_ALSO_SHARE)
-        others = [h for h in hits[1:] if h.command and h.score >= floor and h.target != best.target]
-        suggestions: list[str] = []
-        for hit in others:
-            line = f"{hit.command} — {hit.title}"
-            if line not in suggestions:
-                suggestions.append(line)
-            if len(suggestions) == 2:
+        lines: list[str] = []
+        for hit in hits[1:]:
+            if len(lines) == 2 or hit.score < floor:
                 break
-        if suggestions:
-            answer = _with_field(answer, Field(SEE_ALSO, "\n".join(suggestions)))
+            if hit.command is None or hit.target == best.target:
+                continue
+            line = f"{hit.command} — {hit.title}"
+            if line not in lines:
+                lines.append(line)
+        if lines:
+            answer = replace(answer, fields=(*answer.fields, Field(SEE_ALSO, "\n".join(lines))))
         log.debug(
             "ask %r -> %s (%.2f) in %.2f ms",
             question,
@@ -1303,14 +1099,24 @@ class Asker:
         return answer
 
     def answer_for(self, target: Target) -> Answer:
-        """The answer :class:`Knowledge` builds for ``target``."""
+        """The answer :class:`~bot.core.knowledge.Knowledge` builds for ``target``."""
+        answer = self._answers.get(target)
+        if answer is not None:
+            self._answers.move_to_end(target)
+            return answer
+        answer = self._build(target)
+        self._answers[target] = answer
+        if len(self._answers) > ANSWER_CACHE:
+            self._answers.popitem(last=False)
+        return answer
+
+    def _build(self, target: Target) -> Answer:
         knowledge = self.knowledge
-        catalog = self.catalog
         if target.kind is Kind.OVERVIEW:
             return knowledge.phases()
         if target.kind is Kind.PHASE:
-            return knowledge.phase_answer(catalog.phase_by_key(target.phase))
-        table = catalog.content.table(target.table)
+            return knowledge.phase_answer(self.catalog.phase_by_key(target.phase))
+        table = self.catalog.content.table(target.table)
         if table is None:
             raise InvalidRequest(f"There is no table '{target.table}'.")
         subjects = tuple(_subject(table, key) for key in target.subjects)
@@ -1324,23 +1130,21 @@ class Asker:
     def not_sure(self, question: str) -> Answer:
         """The answer to a question nothing matches: what can be asked instead."""
         content = self.catalog.content
-        phases = _listing(p.name for p in content.phases)
-        methodologies = _listing(s.name for s in self.catalog.methodologies.subjects)
+        methodologies = self.catalog.methodologies
         mlops = self.catalog.mlops
-        mlops_aspects = _listing(a.name for a in mlops.aspects)
-        first_phase = content.phases[0].key
-        subjects = self.catalog.methodologies.subjects
-        first, second = subjects[0].key, subjects[1].key
-        aspect = self.catalog.methodologies.aspects[0].key
+        first, second = methodologies.subjects[0].key, methodologies.subjects[1].key
+        aspect = methodologies.aspects[0].key
         lines = [
             f"• The {content.sdlc.sdlc.title} as a whole — `/phases`",
-            f"• A phase ({phases}) — `/phase name:{first_phase}`",
-            f"• A methodology ({methodologies}), or one aspect of it — "
-            f"`/methodology name:{first} aspect:{aspect}`",
+            f"• A phase ({_listing(p.name for p in content.phases)}) — "
+            f"`/phase name:{content.phases[0].key}`",
+            f"• A methodology ({_listing(s.name for s in methodologies.subjects)}), "
+            f"or one aspect of it — `/methodology name:{first} aspect:{aspect}`",
             f"• Two methodologies side by side — `/compare first:{first} second:{second}`",
-            f"• {_vs(mlops.subjects)}, whole or on one aspect ({mlops_aspects}) — `/mlops`",
+            f"• {_vs(mlops.subjects)}, whole or on one aspect "
+            f"({_listing(a.name for a in mlops.aspects)}) — `/mlops`",
         ]
-        shown = question.strip()
+        shown = " ".join(question.split())
         if len(shown) > 80:
             shown = shown[:79] + "…"
         return Answer(
@@ -1357,6 +1161,25 @@ class Asker:
 # -- helpers ------------------------------------------------------------------------------
 
 
+def _merge(into: _Sense, other: _Sense, factor: float = 1.0) -> None:
+    for mine, theirs in zip(into, other, strict=True):
+        for key, weight in theirs.items():
+            mine[key] = max(mine.get(key, 0.0), weight * factor)
+
+
+def _named(query: _Query) -> list[str]:
+    """Concepts the question names, in order of first mention, surest first, no repeats."""
+    seen: dict[str, None] = {}
+    for slot in query.slots:
+        for concept in sorted(slot.concepts, key=lambda c: (-slot.concepts[c], c)):
+            seen.setdefault(concept, None)
+    return list(seen)
+
+
+def _cue_bonus(query: _Query, kind: Kind) -> float:
+    return sum(_CUE_BONUS.get((cue, kind), 0.0) for cue in query.cues)
+
+
 def _require(question: str) -> None:
     if not question or not question.strip():
         raise InvalidRequest(
@@ -1369,9 +1192,8 @@ def _vs(subjects: Sequence[Subject]) -> str:
 
 
 def _row(table: Table, aspect_key: str) -> Target:
-    return Target(
-        Kind.ROW, table=table.key, subjects=tuple(s.key for s in table.subjects), aspect=aspect_key
-    )
+    keys = tuple(s.key for s in table.subjects)
+    return Target(Kind.ROW, table=table.key, subjects=keys, aspect=aspect_key)
 
 
 def _whole(table: Table) -> Target:
@@ -1380,7 +1202,7 @@ def _whole(table: Table) -> Target:
 
 def _table_command(table: Table, aspect: Aspect | None = None) -> str | None:
     if table.key != MLOPS:
-        return None
+        return None  # no command shows every methodology on one aspect
     return f"`/mlops aspect:{aspect.key}`" if aspect is not None else "`/mlops`"
 
 
@@ -1415,7 +1237,3 @@ def _listing(names: Iterable[str], limit: int = 8) -> str:
         else:
             more += 1
     return ", ".join(shown) + (f" and {more} more" if more else "")
-
-
-def _with_field(answer: Answer, extra: Field) -> Answer:
-    return replace(answer, fields=(*answer.fields, extra))

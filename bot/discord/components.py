@@ -14,6 +14,7 @@ import discord
 from bot.core.models import Phase
 from bot.discord.context import bot_of
 from bot.discord.errors import guarded
+from bot.discord.permissions import tracks_projects
 from bot.discord.respond import component_view, edit_answer
 
 ALL_ASPECTS = "*"
@@ -84,7 +85,8 @@ def phase_view(interaction: discord.Interaction[Any], phase: Phase) -> discord.u
         items.append(PhaseNav(before.key, f"◀ {before.number} · {before.name}"))
     if after is not None:
         items.append(PhaseNav(after.key, f"{after.number} · {after.name} ▶"))
-    items.append(SetPhaseButton(phase.key))
+    if tracks_projects(interaction):
+        items.append(SetPhaseButton(phase.key))
     return component_view(*items)
 
 

@@ -6,6 +6,7 @@ Slash commands reach it through the tree's ``on_error``; buttons and selects cal
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -72,6 +73,26 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("Could not send the error reply for %s", describe(interaction), exc_info=True)
+
+
+AutocompleteCallback = Callable[..., Awaitable[list[app_commands.Choice[str]]]]
+
+
+def safe_autocomplete(func: AutocompleteCallback) -> AutocompleteCallback:
+    """Autocomplete errors never reach the tree's ``on_error``: log them with what was
+    typed and offer no choices, instead of leaving Discord's "Loading options failed"."""
+
+    @functools.wraps(func)
+    async def wrapper(
+        self: Any, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            return await func(self, interaction, current)
+        except Exception:
+            log.exception("Autocomplete failed in %s (typed %r)", describe(interaction), current)
+            return []
+
+    return wrapper
 
 
 async def guarded(

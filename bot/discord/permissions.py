@@ -16,7 +16,17 @@ from bot.core.tracker import Tracker
 from bot.discord.errors import NotAllowed
 
 
+def tracks_projects(interaction: discord.Interaction[Any]) -> bool:
+    """Projects live in server channels and in DMs with the bot, not in other people's
+    DMs or group chats (where the app is only user-installed)."""
+    return not interaction.context.private_channel
+
+
 def scope_of(interaction: discord.Interaction[Any]) -> Scope:
+    if not tracks_projects(interaction):
+        raise NotAllowed(
+            "Project tracking works in server channels and in DMs with me, not in this chat."
+        )
     channel_id = interaction.channel_id
     if channel_id is None:  # Discord always sends a channel for commands; be explicit anyway
         raise NotAllowed("I can't tell which channel this is, so I can't track a project here.")

@@ -9,9 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import PhasebotError
+from bot.core.models import Subject
 from bot.discord.bot import PhaseBot
 from bot.discord.components import AspectSelect, compare_view
 from bot.discord.context import choices, everywhere
+from bot.discord.errors import safe_autocomplete
 from bot.discord.respond import send_answer
 
 
@@ -40,37 +42,40 @@ class CompareCog(commands.Cog):
         await send_answer(interaction, answer, view=view)
 
     @compare.autocomplete("first")
+    @safe_autocomplete
     async def first_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return choices(self.bot.services.catalog.complete_subject(current))
 
     @compare.autocomplete("second")
+    @safe_autocomplete
     async def second_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         catalog = self.bot.services.catalog
-        table = _table_of(self.bot, interaction.namespace.first)
+        first = _subject_of(self.bot, interaction.namespace.first)
+        table = catalog.table_of(first) if first else None
         found = catalog.complete_subject(current, table)
-        first = str(interaction.namespace.first or "")
-        return choices([c for c in found if c.value != first])
+        return choices([c for c in found if first is None or c.value != first.key])
 
     @compare.autocomplete("aspect")
+    @safe_autocomplete
     async def aspect_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         catalog = self.bot.services.catalog
-        table = _table_of(self.bot, interaction.namespace.first) or catalog.methodologies
+        first = _subject_of(self.bot, interaction.namespace.first)
+        table = catalog.table_of(first) if first else catalog.methodologies
         return choices(catalog.complete_aspect(table, current))
 
 
-def _table_of(bot: PhaseBot, first: object) -> Any:
-    """The table the already-typed ``first`` belongs to, if it names one."""
-    if not first:
+def _subject_of(bot: PhaseBot, typed: object) -> Subject | None:
+    """What the already-typed ``first`` option names, if anything."""
+    if not typed:
         return None
-    catalog = bot.services.catalog
     try:
-        return catalog.table_of(catalog.subject(str(first)))
+        return bot.services.catalog.subject(str(typed))
     except PhasebotError:
         return None
 

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord.bot import PhaseBot
 from bot.discord.context import choices, everywhere
+from bot.discord.errors import safe_autocomplete
 from bot.discord.respond import send_answer
 
 
@@ -28,6 +29,7 @@ class MethodologyCog(commands.Cog):
         await send_answer(interaction, self.bot.services.knowledge.methodology(name, aspect))
 
     @methodology.autocomplete("name")
+    @safe_autocomplete
     async def name_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -35,6 +37,7 @@ class MethodologyCog(commands.Cog):
         return choices(catalog.complete_subject(current, catalog.methodologies))
 
     @methodology.autocomplete("aspect")
+    @safe_autocomplete
     async def aspect_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

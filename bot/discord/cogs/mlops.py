@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord.bot import PhaseBot
 from bot.discord.context import choices, everywhere
+from bot.discord.errors import safe_autocomplete
 from bot.discord.respond import send_answer
 
 
@@ -26,6 +27,7 @@ class MlopsCog(commands.Cog):
         await send_answer(interaction, self.bot.services.knowledge.mlops(aspect))
 
     @mlops.autocomplete("aspect")
+    @safe_autocomplete
     async def aspect_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.discord.bot import PhaseBot
 from bot.discord.components import PhaseNav, SetPhaseButton, phase_view
 from bot.discord.context import choices, everywhere
+from bot.discord.errors import safe_autocomplete
 from bot.discord.respond import send_answer
 
 
@@ -28,6 +29,7 @@ class PhaseCog(commands.Cog):
         await send_answer(interaction, answer, view=phase_view(interaction, phase))
 
     @phase.autocomplete("name")
+    @safe_autocomplete
     async def phase_name(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

@@ -14,7 +14,7 @@ from bot.core.progress import MAX_NOTE_LENGTH
 from bot.core.project import HISTORY_PAGE_SIZE
 from bot.discord.bot import PhaseBot
 from bot.discord.context import bot_of, choices
-from bot.discord.errors import NotAllowed, guarded
+from bot.discord.errors import NotAllowed, guarded, safe_autocomplete
 from bot.discord.permissions import actor_of, require_editor, require_manager, scope_of
 from bot.discord.respond import component_view, edit_answer, send_answer
 
@@ -61,6 +61,7 @@ class ProjectCog(
         await send_answer(interaction, answer)
 
     @set.autocomplete("phase")
+    @safe_autocomplete
     async def phase_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -92,6 +93,7 @@ class ProjectCog(
         await send_answer(interaction, answer)
 
     @check.autocomplete("activity")
+    @safe_autocomplete
     async def activity_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -111,6 +113,7 @@ class ProjectCog(
         await send_answer(interaction, answer)
 
     @methodology.autocomplete("name")
+    @safe_autocomplete
     async def methodology_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -255,8 +258,9 @@ class ResetButton(
 async def set_phase_from_button(interaction: discord.Interaction[Any], key: str) -> None:
     """The "Set as this channel's phase" button under /phase, under /project set's rules."""
     bot = bot_of(interaction)
+    scope = scope_of(interaction)
     await require_editor(interaction, bot.tracker)
-    answer = await bot.tracker.set(scope_of(interaction), actor_of(interaction), key)
+    answer = await bot.tracker.set(scope, actor_of(interaction), key)
     await send_answer(interaction, answer)
 
 
