@@ -96,6 +96,10 @@ MAX_POSTINGS = 2000
 TEXT_CANDIDATES = 64
 """Targets found by their text alone that are scored in full."""
 
+MAX_SLOT_CONCEPTS = 32
+"""Concepts one run of words may name: the surest ones (a word of a thousand names
+says little about any of them)."""
+
 MAX_NAMED = 4
 """Methodologies (and aspects) of one question considered for composed comparisons."""
 
@@ -720,7 +724,10 @@ class Asker:
             return
         for word in tokens:
             self._vocabulary[word] += 1
-        self._file(tokens, ({concept: certainty}, {t: 1.0 for t in _terms_of(name)}))
+        # A subject's name says nothing about text: the 'model' of 'V-Model' is not the
+        # 'model' of 'model testing'. Other names also match their words in the text.
+        terms = {} if concept.startswith("s:") else {t: 1.0 for t in _terms_of(name)}
+        self._file(tokens, ({concept: certainty}, terms))
         if parts and len(tokens) > 1:
             for word in tokens:
                 if word in STOPWORDS or word in _CUE_WORDS or len(word) < 3:
@@ -849,12 +856,7 @@ class Asker:
         raw = words(question)[:MAX_TOKENS]
         tokens = [self._spell(token) for token in raw]
         fixed = [typed != read for typed, read in zip(raw, tokens, strict=True)]
-        cues = {
-            cue
-            for token in tokens
-            for cue, group in ((_COMPARE, COMPARE_CUES), (_WHICH, WHICH_CUES), (_PHASE, PHASE_CUES))
-            if token in group
-        }
+        in_names: set[int] = set()  # positions inside a name of several words ('v model')
         slots: list[_Slot] = []
         i = 0
         while i < len(tokens):
@@ -875,13 +877,26 @@ class Asker:
                     sense = self._stemmed.get(_stem_key(run))
                 if sense is not None:
                     corrected = any(fixed[i : i + length])
-                    slots.append(_Slot(" ".join(run), sense[0], sense[1], corrected))
+                    concepts = sense[0]
+                    if len(concepts) > MAX_SLOT_CONCEPTS:
+                        surest = sorted(concepts, key=lambda c: (-concepts[c], c))
+                        concepts = {c: concepts[c] for c in surest[:MAX_SLOT_CONCEPTS]}
+                    slots.append(_Slot(" ".join(run), concepts, sense[1], corrected))
+                    if length > 1:
+                        in_names.update(range(i, i + length))
                     i += length
                     break
             else:
                 if token not in STOPWORDS and token not in _CUE_WORDS and not token.isdigit():
                     slots.append(_Slot(token, {}, {stem(token): 1.0}, fixed[i]))
                 i += 1
+        cues = {
+            cue
+            for position, token in enumerate(tokens)
+            if position not in in_names
+            for cue, group in ((_COMPARE, COMPARE_CUES), (_WHICH, WHICH_CUES), (_PHASE, PHASE_CUES))
+            if token in group
+        }
         known = [s for s in slots if s.concepts or any(t in self._idf for t in s.terms)]
         unknown = len(slots) - len(known)
         guessed = unknown > 0 and all(s.corrected for s in known)

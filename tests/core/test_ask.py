@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,9 @@ def test_the_question_set_is_broad() -> None:
 
 
 def test_top1_accuracy(
-    asker: Asker, record_property: pytest.RecordProperty, capsys: pytest.CaptureFixture[str]
+    asker: Asker,
+    record_property: Callable[[str, object], None],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     misses = []
     for question, expected in QUESTIONS:
