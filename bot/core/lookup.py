@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -36,45 +37,156 @@ class Choice:
 
 
 class _Index(Generic[T]):
-    """Names of one kind of entry, normalized, with the entry each one means."""
+    """Names of one kind of entry, normalized, with the entry each one means.
+
+    Built once, then queried per keystroke, so every query is bounded by what it
+    returns rather than by the number of names:
+
+    * exact names: a dict;
+    * prefixes: a sorted list (bisect), or, when a prefix is common, a scan in content
+      order that stops once enough entries are found;
+    * substrings: one string holding every name, grouped by entry in content order,
+      searched with ``str.find`` (C speed) and skipping to the next entry after a hit;
+    * typos: :mod:`difflib` against the names whose length could match at all; when
+      there are very many of those, first narrowed to the ones sharing the most letter
+      triples with the word.
+    """
 
     def __init__(self, entries: Sequence[T]) -> None:
         self.entries = tuple(entries)
         self.exact: dict[str, T] = {}
         self._sorted: list[tuple[str, int]] = []  # (normalized name, entry position)
+        # Entries are distinct objects (their keys are unique), so identity finds them.
+        self._position: dict[int, int] = {id(e): i for i, e in enumerate(self.entries)}
+        # Built by freeze():
+        self._words: list[str] = []  # the names of _sorted, in the same order
+        self._haystack = ""  # _SEP + name for every name, grouped by entry, content order
+        self._starts: list[int] = [0]  # where each entry's names begin in _haystack (+ end)
+        self._by_length: dict[int, list[str]] = {}  # names by length, in insertion order
+        self._names: list[str] = []  # insertion order (only for large indexes)
+        self._grams: dict[str, list[int]] = {}  # letter triple -> indexes into _names
 
     def add(self, name: str, entry: T) -> None:
         word = normalize(name)
         if word and word not in self.exact:
             self.exact[word] = entry
-            self._sorted.append((word, self.entries.index(entry)))
+            self._sorted.append((word, self._position_of(entry)))
+
+    def _position_of(self, entry: T) -> int:
+        position = self._position.get(id(entry))
+        if position is None:  # not one of the entries themselves: an equal one, if any
+            position = self.entries.index(entry)
+        return position
 
     def freeze(self) -> None:
         self._sorted.sort()
+        self._words = [word for word, _ in self._sorted]
+        names_of: list[list[str]] = [[] for _ in self.entries]
+        for word, position in self._sorted:
+            names_of[position].append(word)
+        blocks: list[str] = []
+        starts: list[int] = []
+        offset = 0
+        for names in names_of:
+            starts.append(offset)
+            block = "".join(_SEP + name for name in names)
+            blocks.append(block)
+            offset += len(block)
+        starts.append(offset)
+        self._haystack = "".join(blocks)
+        self._starts = starts
+        self._by_length = {}
+        for word in self.exact:
+            self._by_length.setdefault(len(word), []).append(word)
+        if len(self.exact) > _EXACT_TYPO_NAMES:
+            self._names = list(self.exact)
+            grams: dict[str, list[int]] = {}
+            for i, word in enumerate(self._names):
+                for gram in _grams(word):
+                    grams.setdefault(gram, []).append(i)
+            self._grams = grams
 
-    def prefixed(self, word: str) -> list[T]:
-        """Entries with a name starting with ``word``, in content order, no repeats."""
-        found: set[int] = set()
-        start = bisect_left(self._sorted, (word, -1))
-        for name, position in self._sorted[start:]:
-            if not name.startswith(word):
+    def _entries_at(self, positions: Iterable[int]) -> list[T]:
+        return [self.entries[i] for i in positions]
+
+    def _scan(self, needle: str, limit: int | None) -> list[int]:
+        """Positions of the entries with ``needle`` in their block, in content order."""
+        haystack, starts = self._haystack, self._starts
+        found: list[int] = []
+        at = haystack.find(needle)
+        while at != -1:
+            position = bisect_right(starts, at) - 1
+            found.append(position)
+            if limit is not None and len(found) >= limit:
                 break
-            found.add(position)
-        return [self.entries[i] for i in sorted(found)]
+            at = haystack.find(needle, starts[position + 1])
+        return found
 
-    def containing(self, word: str) -> list[T]:
-        found = {position for name, position in self._sorted if word in name}
-        return [self.entries[i] for i in sorted(found)]
+    def prefixed(self, word: str, limit: int | None = None) -> list[T]:
+        """Entries with a name starting with ``word``, in content order, no repeats.
+
+        With ``limit``, only the first ``limit`` of them.
+        """
+        start = bisect_left(self._words, word)
+        end = bisect_left(self._words, word + _AFTER_ALL, start)
+        if limit is not None and end - start > _DENSE_PREFIX:
+            # Many names share the prefix: walk the entries in content order instead
+            # (a name starts right after a separator) and stop at ``limit``.
+            return self._entries_at(self._scan(_SEP + word, limit))
+        found = sorted({self._sorted[i][1] for i in range(start, end)})
+        return self._entries_at(found if limit is None else found[:limit])
+
+    def containing(self, word: str, limit: int | None = None) -> list[T]:
+        """Entries with a name containing ``word``, in content order (the first ``limit``)."""
+        if not word:
+            return self.prefixed(word, limit)
+        return self._entries_at(self._scan(word, limit))
 
     def close(self, word: str, limit: int = 3) -> list[T]:
         """Entries whose names are close to ``word`` (typos), best first."""
-        names = difflib.get_close_matches(word, list(self.exact), n=limit * 3, cutoff=0.6)
+        names = difflib.get_close_matches(
+            word, self._typo_candidates(word), n=limit * 3, cutoff=_TYPO_CUTOFF
+        )
         out: list[T] = []
         for name in names:
             entry = self.exact[name]
             if entry not in out:
                 out.append(entry)
         return out[:limit]
+
+    def _typo_candidates(self, word: str) -> list[str]:
+        """The names difflib could find close to ``word`` (at the cutoff).
+
+        difflib first rejects a name whose length alone keeps the ratio under the cutoff
+        (``real_quick_ratio``), so leaving those out changes nothing. If very many names
+        remain (huge content), only the ones sharing the most letter triples with ``word``
+        are compared.
+        """
+        size = len(word)
+        lengths = {n for n in self._by_length if _ratio(min(size, n), size + n) >= _TYPO_CUTOFF}
+        count = sum(len(self._by_length[n]) for n in lengths)
+        if count <= _EXACT_TYPO_NAMES or not self._grams:
+            # (difflib's result does not depend on the order of its candidates)
+            return [name for n in sorted(lengths) for name in self._by_length[n]]
+        grams = sorted(_grams(word), key=lambda g: len(self._grams.get(g, ())))
+        counts: Counter[int] = Counter()
+        used = 0
+        for gram in grams:
+            postings = self._grams.get(gram)
+            if not postings:
+                continue
+            if used >= _MAX_GRAMS or (used >= _RARE_GRAMS and len(postings) > _COMMON_GRAM):
+                break
+            counts.update(postings)
+            used += 1
+        names = self._names
+        picked: list[int] = []
+        for i, _count in counts.most_common():
+            if len(names[i]) in lengths:
+                picked.append(i)
+                if len(picked) == _TYPO_CANDIDATES:
+                    break
+        return [names[i] for i in sorted(picked)]
 
     def find(self, query: str) -> T | None:
         """Exact name or alias, then a prefix that means one entry only."""
@@ -83,16 +195,19 @@ class _Index(Generic[T]):
             return None
         if word in self.exact:
             return self.exact[word]
-        prefixed = self.prefixed(word)
+        prefixed = self.prefixed(word, 2)
         if len(prefixed) == 1:
             return prefixed[0]
         return None
 
-    def rank(self, query: str) -> list[T]:
-        """Autocomplete order: exact, then prefix, then substring, then typo matches."""
+    def rank(self, query: str, limit: int | None = None) -> list[T]:
+        """Autocomplete order: exact, then prefix, then substring, then typo matches.
+
+        With ``limit``, the first ``limit`` of that order (found without the rest).
+        """
         word = normalize(query)
         if not word:
-            return list(self.entries)
+            return list(self.entries if limit is None else self.entries[:limit])
         ranked: list[T] = []
         seen: set[int] = set()
 
@@ -104,12 +219,44 @@ class _Index(Generic[T]):
 
         if word in self.exact:
             extend([self.exact[word]])
-        extend(self.prefixed(word))
-        if len(ranked) < MAX_CHOICES:
-            extend(self.containing(word))
+        extend(self.prefixed(word, limit))
+        if len(ranked) < MAX_CHOICES and (limit is None or len(ranked) < limit):
+            # The first ``limit`` not already ranked are among the first limit + len(ranked).
+            extend(self.containing(word, None if limit is None else limit + len(ranked)))
         if not ranked:
             extend(self.close(word))
-        return ranked
+        return ranked if limit is None else ranked[:limit]
+
+
+_SEP = "\x00"
+"""Separates names in an index's haystack (names are letters and digits only)."""
+
+_AFTER_ALL = chr(0x10FFFF)
+"""Sorts after any character a normalized name can hold: ``word + _AFTER_ALL`` ends its prefixes."""
+
+_DENSE_PREFIX = 64
+"""More names than this under one prefix: find the first few entries in content order."""
+
+_TYPO_CUTOFF = 0.6
+_EXACT_TYPO_NAMES = 500
+"""Up to this many names of a plausible length, a typo is compared with every one."""
+_TYPO_CANDIDATES = 40
+"""Otherwise with this many: those sharing the most letter triples with the typo."""
+_MAX_GRAMS = 8
+"""Letter triples counted: the rarest (they say the most; a typo changes only a few)."""
+_RARE_GRAMS = 3
+_COMMON_GRAM = 1000
+"""A letter triple in more names than this says little: counted only among the 3 rarest."""
+
+
+def _grams(word: str) -> set[str]:
+    padded = f"\x02{word}\x03"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def _ratio(matches: int, length: int) -> float:
+    """difflib's ratio formula (for its length-only upper bound, ``real_quick_ratio``)."""
+    return 2.0 * matches / length if length else 1.0
 
 
 class Catalog:
@@ -119,6 +266,13 @@ class Catalog:
         self.content = content
         self.methodologies = _require_table(content, METHODOLOGIES)
         self.mlops = _require_table(content, MLOPS)
+        self._phase_keys: dict[str, Phase] = {}
+        for phase in content.phases:
+            self._phase_keys.setdefault(phase.key, phase)
+        self._subject_keys: dict[str, Subject] = {}
+        for table in content.tables:
+            for subject in table.subjects:
+                self._subject_keys.setdefault(subject.key, subject)
 
         self._phases: _Index[Phase] = _Index(content.phases)
         for phase in content.phases:
@@ -141,11 +295,13 @@ class Catalog:
         self._aspects: dict[str, _Index[Aspect]] = {}
         for table in content.tables:
             index: _Index[Aspect] = _Index(table.aspects)
+            by_key: dict[str, Aspect] = {}
             for aspect in table.aspects:
+                by_key.setdefault(aspect.key, aspect)
                 index.add(aspect.key, aspect)
                 index.add(aspect.name, aspect)
             for alias, key in content.aliases.aspects.get(table.key, {}).items():
-                found = table.aspect(key)
+                found = by_key.get(key)  # like table.aspect(key), without a scan per alias
                 if found is not None:
                     index.add(alias, found)
             index.freeze()
@@ -158,10 +314,10 @@ class Catalog:
         return self.content.phases
 
     def phase_by_key(self, key: str) -> Phase:
-        for phase in self.content.phases:
-            if phase.key == key:
-                return phase
-        raise UnknownPhase(key)
+        phase = self._phase_keys.get(key)
+        if phase is None:
+            raise UnknownPhase(key)
+        return phase
 
     def phase_by_number(self, number: int) -> Phase | None:
         if 1 <= number <= len(self.phases):
@@ -183,7 +339,7 @@ class Catalog:
 
     def _suggest_phases(self, query: str) -> list[str]:
         word = normalize(query)
-        candidates = self._phases.prefixed(word) or self._phases.close(word)
+        candidates = self._phases.prefixed(word, 3) or self._phases.close(word)
         return [p.name for p in candidates[:3]]
 
     def complete_phase(self, current: str) -> list[Choice]:
@@ -192,7 +348,7 @@ class Catalog:
             found = self.phase_by_number(int(number.group(1)))
             ranked = [found] if found else []
         else:
-            ranked = self._phases.rank(current)
+            ranked = self._phases.rank(current, MAX_CHOICES)
         return [self._phase_choice(p) for p in ranked[:MAX_CHOICES]]
 
     def _phase_choice(self, phase: Phase) -> Choice:
@@ -205,11 +361,10 @@ class Catalog:
     # -- comparison tables --------------------------------------------------------------
 
     def subject_by_key(self, key: str) -> Subject:
-        for table in self.content.tables:
-            subject = table.subject(key)
-            if subject is not None:
-                return subject
-        raise UnknownSubject(key)
+        subject = self._subject_keys.get(key)
+        if subject is None:
+            raise UnknownSubject(key)
+        return subject
 
     def subject(self, query: str, table: Table | None = None) -> Subject:
         """Resolve a methodology (or MLOps/DevOps) by key, alias, name or unique prefix.
@@ -228,9 +383,10 @@ class Catalog:
         return self._subject_table[subject.key]
 
     def complete_subject(self, current: str, table: Table | None = None) -> list[Choice]:
-        ranked = self._subjects.rank(current)
-        if table is not None:
-            ranked = [s for s in ranked if self.table_of(s) is table]
+        if table is None:
+            ranked = self._subjects.rank(current, MAX_CHOICES)
+        else:
+            ranked = [s for s in self._subjects.rank(current) if self.table_of(s) is table]
         return [Choice(s.name, s.key) for s in ranked[:MAX_CHOICES]]
 
     def aspect(self, table: Table, query: str) -> Aspect:
@@ -239,13 +395,13 @@ class Catalog:
         found = index.find(query)
         if found is None:
             word = normalize(query)
-            suggestions = index.prefixed(word) or index.close(word)
+            suggestions = index.prefixed(word, 3) or index.close(word)
             names = [a.name for a in suggestions[:3]]
             raise UnknownAspect(query.strip(), names, kind=f"aspect of {table.title}")
         return found
 
     def complete_aspect(self, table: Table, current: str) -> list[Choice]:
-        ranked = self._aspects[table.key].rank(current)
+        ranked = self._aspects[table.key].rank(current, MAX_CHOICES)
         return [Choice(a.name, a.key) for a in ranked[:MAX_CHOICES]]
 
 

@@ -16,6 +16,7 @@ from typing import Final, NamedTuple
 from bot.core.answer import (
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
+    MESSAGE_TOTAL_LIMIT,
     TITLE_LIMIT,
     Answer,
     Field,
@@ -366,13 +367,22 @@ def history_line(event: Event, content: Content, note_limit: int = MAX_NOTE_LENG
     return " · ".join(parts)
 
 
+HISTORY_BUDGET: Final = MESSAGE_TOTAL_LIMIT - 400
+"""Room for a page's lines in one message, leaving some for the title and footer."""
+
+
 def _fit_history(events: Iterable[Event], content: Content) -> str:
+    """Every entry of the page, notes shortened until the page fits one message.
+
+    Entries are never dropped: a page that still does not fit (very long activity
+    texts) is split over several embeds or messages by the renderer.
+    """
     events = list(events)
     limit = MAX_NOTE_LENGTH
     while True:
         text = "\n".join(history_line(e, content, limit) for e in events)
-        if len(text) <= DESCRIPTION_LIMIT or limit == 0:
-            return clip(text, DESCRIPTION_LIMIT)
+        if len(text) <= HISTORY_BUDGET or limit == 0:
+            return text
         limit = limit // 2 if limit > 8 else 0
 
 

@@ -36,6 +36,7 @@ from bot.core.project import (
     history_answer,
     methodology_answer,
     move_answer,
+    page_count,
     page_offset,
     reset_answer,
     status_answer,
@@ -144,6 +145,10 @@ class Tracker:
     ) -> HistoryPage:
         page = max(page, 0)
         events, total = await self.store.history(scope, page_size, page_offset(page, page_size))
+        last = page_count(total, page_size) - 1
+        if page > last:  # an old button, after the history got shorter: show the last page
+            page = last
+            events, total = await self.store.history(scope, page_size, page_offset(page, page_size))
         return history_answer(events, total, self.content, page, page_size)
 
     async def reset(self, scope: Scope, actor: Actor) -> Answer:

@@ -50,7 +50,10 @@ async def require_editor(interaction: discord.Interaction[Any], tracker: Tracker
     if interaction.permissions.manage_channels:
         return
     role_id = await tracker.editor_role(interaction.guild_id)
-    if role_id is not None and _has_role(interaction.user, role_id):
+    if role_id is not None and (
+        role_id == interaction.guild_id  # @everyone: its id is the server's
+        or _has_role(interaction.user, role_id)
+    ):
         return
     needed = "the Manage Channels permission in this channel"
     if role_id is not None:
