@@ -127,8 +127,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in cells:
         for i, c in enumerate(row):
             widths[i] = max(widths[i], len(c))
+
     def line(items: Sequence[str]) -> str:
         return "| " + " | ".join(s.ljust(widths[i]) for i, s in enumerate(items)) + " |"
+
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(row) for row in cells]
     return "\n".join(out)

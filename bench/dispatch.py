@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common as C  # noqa: E402
+import _common as C
 
 INFLIGHT = 50
 ANSWER_TARGET = 1.3
@@ -121,9 +121,7 @@ class Bench:
 
         async def next_once() -> C.Fired:
             if self.next_phase in (0, 8):  # unmeasured: back to the start, so next moves
-                await self.command(
-                    "project set", {"phase": "planning"}, channel="next", **editor
-                )
+                await self.command("project set", {"phase": "planning"}, channel="next", **editor)
                 self.next_phase = 1
             fired = await self.command("project next", {}, channel="next", **editor)
             self.next_phase += 1
@@ -155,7 +153,9 @@ class Bench:
 
             return slots
 
-        def alternating(first: tuple[str, dict[str, Any]], second: tuple[str, dict[str, Any]], tag: str):
+        def alternating(
+            first: tuple[str, dict[str, Any]], second: tuple[str, dict[str, Any]], tag: str
+        ):
             def slots(total: int) -> list[list[tuple[C.JSON, Any]]]:
                 per = (total // INFLIGHT) // 2 * 2  # even: every channel ends where it began
                 out = []
@@ -171,7 +171,13 @@ class Bench:
             return slots
 
         return [
-            Kind("floor", "/ping (floor)", "floor", lambda: self.command("ping", {}), same("ping", {})),
+            Kind(
+                "floor",
+                "/ping (floor)",
+                "floor",
+                lambda: self.command("ping", {}),
+                same("ping", {}),
+            ),
             Kind(
                 "phase",
                 "/phase",
@@ -597,22 +603,52 @@ def summarize(
 
 
 def render(result: dict[str, Any]) -> str:
-    headers = ["call", "p50 ms", "p99 ms", "p50 ×ref", "p99 ×ref", "thr/s", "thr ×ref",
-               "reference", "p50 target", "thr target"]
+    headers = [
+        "call",
+        "p50 ms",
+        "p99 ms",
+        "p50 ×ref",
+        "p99 ×ref",
+        "thr/s",
+        "thr ×ref",
+        "reference",
+        "p50 target",
+        "thr target",
+    ]
     rows = []
     for row in result["rows"]:
         if row["group"] == "echo":
             continue
         if row["group"] in ("commit", "floor"):
-            rows.append([row["label"], row["p50_ms"], row["p99_ms"], "", "",
-                         row["throughput_per_s"], "", "(reference)", "", ""])
+            rows.append(
+                [
+                    row["label"],
+                    row["p50_ms"],
+                    row["p99_ms"],
+                    "",
+                    "",
+                    row["throughput_per_s"],
+                    "",
+                    "(reference)",
+                    "",
+                    "",
+                ]
+            )
             continue
-        rows.append([
-            row["label"], row["p50_ms"], row["p99_ms"], row["p50_ratio"], row["p99_ratio"],
-            row["throughput_per_s"], row["throughput_ratio"], row["reference"],
-            f"≤ {row['p50_target']}× {C.verdict(row['p50_pass'])}",
-            f"≥ {THROUGHPUT_TARGET}× {C.verdict(row['throughput_pass'])}",
-        ])
+        rows.append(
+            [
+                row["label"],
+                row["p50_ms"],
+                row["p99_ms"],
+                row["p50_ratio"],
+                row["p99_ratio"],
+                row["throughput_per_s"],
+                row["throughput_ratio"],
+                row["reference"],
+                f"≤ {row['p50_target']}× {C.verdict(row['p50_pass'])}",
+                f"≥ {THROUGHPUT_TARGET}× {C.verdict(row['throughput_pass'])}",
+            ]
+        )
     head = (
         f"Dispatch overhead — {result['rounds']} rounds × {result['samples_per_round']} calls "
         f"per kind one at a time, {result['throughput_calls_per_round']} calls with "
@@ -621,27 +657,53 @@ def render(result: dict[str, Any]) -> str:
     out = [head, C.table(headers, rows), ""]
 
     by_key = {r["key"]: r for r in result["rows"]}
-    diag_headers = ["call", "p50 ×floor", "p50 ×floor w/o stand-in", "reply's echo p50 ×floor",
-                    "call p50 ×echo", "call thr ×echo", "GC ms/call (50 in flight)"]
+    diag_headers = [
+        "call",
+        "p50 ×floor",
+        "p50 ×floor w/o stand-in",
+        "reply's echo p50 ×floor",
+        "call p50 ×echo",
+        "call thr ×echo",
+        "GC ms/call (50 in flight)",
+    ]
     diag = []
     for row in result["rows"]:
         if row["group"] in ("echo", "commit"):
             continue
-        echo = next((r for r in result["rows"] if r["group"] == "echo"
-                     and r["key"] == f"echo_{row['key']}"), None)
-        diag.append([
-            row["label"],
-            row.get("p50_ratio", 1.0) if row["group"] != "write" else "",
-            row.get("p50_ratio_without_standin", 1.0) if row["group"] != "write" else "",
-            echo["p50_ratio"] if echo else "",
-            row["vs_echo"]["p50_ratio"] if "vs_echo" in row else "",
-            row["vs_echo"]["throughput_ratio"] if "vs_echo" in row else "",
-            row["gc_ms_per_call_at_50_in_flight"],
-        ])
-    diag.append(["raw aiosqlite commit", "", "", "", "", "",
-                 by_key["commit"]["gc_ms_per_call_at_50_in_flight"]])
-    out.append("Where the time goes (diagnosis): the stand-in's own handler time removed; each "
-               "answer's reply sent by an echo command that computes nothing; GC time")
+        echo = next(
+            (
+                r
+                for r in result["rows"]
+                if r["group"] == "echo" and r["key"] == f"echo_{row['key']}"
+            ),
+            None,
+        )
+        diag.append(
+            [
+                row["label"],
+                row.get("p50_ratio", 1.0) if row["group"] != "write" else "",
+                row.get("p50_ratio_without_standin", 1.0) if row["group"] != "write" else "",
+                echo["p50_ratio"] if echo else "",
+                row["vs_echo"]["p50_ratio"] if "vs_echo" in row else "",
+                row["vs_echo"]["throughput_ratio"] if "vs_echo" in row else "",
+                row["gc_ms_per_call_at_50_in_flight"],
+            ]
+        )
+    diag.append(
+        [
+            "raw aiosqlite commit",
+            "",
+            "",
+            "",
+            "",
+            "",
+            by_key["commit"]["gc_ms_per_call_at_50_in_flight"],
+        ]
+    )
+    out.append(
+        "Where the time goes (diagnosis): the stand-in's own handler time removed; each "
+        "answer's reply sent by an echo command that computes nothing; GC time"
+    )
     out.append(C.table(diag_headers, diag))
     return "\n".join(out)
 

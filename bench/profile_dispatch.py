@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common as C  # noqa: E402
+import _common as C
 
 COMMANDS: dict[str, tuple[str, dict[str, Any], str | None, bool]] = {
     "floor": ("ping", {}, None, False),
@@ -33,7 +33,12 @@ COMMANDS: dict[str, tuple[str, dict[str, Any], str | None, bool]] = {
     "mlops": ("mlops", {}, None, False),
     "ask": ("ask", {"question": "how flexible is waterfall?"}, None, False),
     "ac_phase": ("phase", {"name": "te"}, "name", False),
-    "ac_aspect": ("compare", {"first": "waterfall", "second": "agile", "aspect": "te"}, "aspect", False),
+    "ac_aspect": (
+        "compare",
+        {"first": "waterfall", "second": "agile", "aspect": "te"},
+        "aspect",
+        False,
+    ),
     "status": ("project status", {}, None, False),
     "check": ("project check", {"activity": "feasibility-studies"}, None, True),
 }
@@ -150,7 +155,10 @@ def render(result: dict[str, Any], top: int) -> str:
     for key in keys:
         total = sum(result[key]["components_us"].values())
         base = sum(floor.values())
-        totals.append(f"{total:7.1f}" + ("" if key == "floor" else f" ({total - base:+.0f}, ×{total / base:.2f})"))
+        totals.append(
+            f"{total:7.1f}"
+            + ("" if key == "floor" else f" ({total - base:+.0f}, ×{total / base:.2f})")
+        )
     rows.append(totals)
     text = [C.table(headers, rows), ""]
     for key in keys:

@@ -198,7 +198,11 @@ def write_pack(directory: Path, factor: int, seed: int = 7) -> PackSize:
     (directory / "sdlc.toml").write_text("\n".join(out) + "\n", encoding="utf-8")
 
     for file, table in tables.items():
-        out = ["[table]", f"key = {_q(table['table']['key'])}", f"title = {_q(table['table']['title'])}"]
+        out = [
+            "[table]",
+            f"key = {_q(table['table']['key'])}",
+            f"title = {_q(table['table']['title'])}",
+        ]
         for subject in table["subjects"]:
             out += ["", "[[subjects]]"]
             out += [

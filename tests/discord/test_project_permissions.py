@@ -10,7 +10,6 @@ the DM's progress.
 from __future__ import annotations
 
 import copy
-
 from pathlib import Path
 from typing import Any
 
