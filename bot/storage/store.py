@@ -49,7 +49,7 @@ from bot.core.progress import (
     plan_methodology,
     plan_move,
 )
-from bot.storage.migrate import migrate
+from bot.storage.migrate import StorageError, migrate
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,17 @@ class ProgressStore:
         The file's directory is created if missing. ``":memory:"`` gives a private
         in-memory database (no WAL), for tests.
         """
-        target = await asyncio.to_thread(_prepare_path, os.fspath(path))
-        db = await aiosqlite.connect(target, isolation_level=None)
+        try:
+            target = await asyncio.to_thread(_prepare_path, os.fspath(path))
+            db = await aiosqlite.connect(target, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open the database {os.fspath(path)} ({exc})") from exc
         try:
             await _configure(db, in_memory=target == _MEMORY)
             version = await migrate(db)
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StorageError(f"cannot use the database {target} ({exc})") from exc
         except BaseException:
             await db.close()
             raise

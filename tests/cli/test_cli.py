@@ -225,3 +225,22 @@ def test_console_closes_the_database_cleanly_on_a_signal(tmp_path: Path, sig: in
     assert not (tmp_path / "db.sqlite3-wal").exists()  # the last close checkpoints the WAL
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         assert db.execute("SELECT phase_key FROM projects").fetchall() == [("analysis",)]
+
+
+def test_unusable_database_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = run(
+        "ask",
+        "/project status",
+        cwd=tmp_path,
+        env={"DATABASE_PATH": str(tmp_path / "file" / "db.sqlite3")},
+    )
+    assert result.returncode == 1
+    assert "cannot open the database" in _one_line_error(result)
+
+
+def test_broken_content_dir_is_reported(tmp_path: Path) -> None:
+    result = run("ask", "/phase 1", cwd=tmp_path, env={"CONTENT_DIR": str(tmp_path / "nowhere")})
+    assert result.returncode == 1
+    assert "nowhere: not a directory" in result.stderr
+    assert "Traceback" not in result.stderr

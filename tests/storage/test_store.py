@@ -29,7 +29,7 @@ from bot.core.progress import (
 )
 from bot.storage import ProgressStore, SchemaTooNew, latest_version, load_migrations
 from bot.storage import migrate as migrate_module
-from bot.storage.migrate import Migration, split_statements
+from bot.storage.migrate import Migration, StorageError, split_statements
 
 ANN = Actor(111, "Ann")
 BOB = Actor(222, "Bob")
@@ -415,8 +415,9 @@ async def test_failed_migration_rolls_back(db_path: Path, monkeypatch: pytest.Mo
         2, "0002_broken.sql", "CREATE TABLE half (a);\nINSERT INTO nope VALUES (1);\n"
     )
     monkeypatch.setattr(migrate_module, "load_migrations", lambda: (first, broken))
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError) as caught:
         await ProgressStore.open(db_path)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
     with sqlite3.connect(db_path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -442,3 +443,19 @@ async def test_cancelled_changes_leave_the_store_consistent(
     assert total == phase.number  # one event per step taken, none lost, none doubled
     assert [e.to_phase for e in reversed(events)] == [p.key for p in content.phases][:total]
     await store.move(HERE, ANN, "set", content, "design")  # no transaction left open
+
+
+async def test_unusable_path_is_a_storage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StorageError) as caught:
+        await ProgressStore.open(blocker / "db.sqlite3")
+    assert "cannot open the database" in caught.value.user_message()
+
+
+async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError) as caught:
+        await ProgressStore.open(junk)
+    assert "cannot use the database" in str(caught.value)
