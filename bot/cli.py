@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -76,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer one command and exit",
         description='Answer one command, e.g. phasebot ask "/phase testing".',
     )
-    ask.add_argument("line", metavar="COMMAND", help='a slash command, e.g. "/phase testing"')
+    ask.add_argument(
+        "line", metavar="COMMAND", nargs="+", help='a slash command, e.g. "/phase testing"'
+    )
     ask.add_argument(
         "--channel",
         default="console",
@@ -119,7 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:
+        parser.print_help()
+        return EXIT_USAGE
+    args = parser.parse_args(arguments)
+    # Answers carry "·", "◀", "☑": never crash on a terminal that cannot show them.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     try:
         return _dispatch(args)
     except CliError as exc:
@@ -136,6 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`phasebot ask ... | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -147,7 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
     _configure_logging("WARNING" if quiet else settings.log_level)
     if args.command == "ask":
-        return asyncio.run(_ask(settings, args.line, args.channel))
+        return asyncio.run(_ask(settings, " ".join(args.line), args.channel))
     if args.command == "console":
         return _console(settings, args.channel)
     if settings.discord_token is None:
@@ -195,27 +213,35 @@ async def _ask(settings: Settings, line: str, channel: str) -> int:
 
 
 def _console(settings: Settings, channel: str) -> int:
-    """The prompt. Input is read synchronously so Ctrl-C and SIGTERM interrupt it at once;
-    either way the database is closed cleanly before exiting."""
+    """The prompt. Input is read synchronously so signals interrupt it at once; however
+    it ends (Ctrl-D, `exit`, SIGTERM, Ctrl-C when not interactive), the database is
+    closed cleanly first."""
     from bot.console import Console
     from bot.services import load_services
 
     console = Console(load_services(settings.content_dir), settings.database_path, channel)
     loop = asyncio.new_event_loop()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    code = EXIT_OK
     try:
         _prompt_loop(console, loop, channel)
+    except _Terminated:
+        code = EXIT_OK
     except KeyboardInterrupt:
-        print()
+        code = 130
     finally:
         loop.run_until_complete(console.aclose())
         loop.close()
         signal.signal(signal.SIGTERM, previous)
-    return EXIT_OK
+    return code
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class _Terminated(Exception):
+    """SIGTERM: stop the console cleanly."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str) -> None:
@@ -230,7 +256,14 @@ def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str
         try:
             line = input("> " if interactive else "")
         except EOFError:
+            if interactive:
+                print()
             break
+        except KeyboardInterrupt:
+            if not interactive:
+                raise
+            print()  # Ctrl-C drops the line being typed, as shells do; Ctrl-D quits
+            continue
         if not line.strip():
             continue
         if line.strip().casefold() in {"exit", "quit", "/exit", "/quit"}:
@@ -238,6 +271,6 @@ def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str
         try:
             answer = loop.run_until_complete(console.execute(line))
         except PhasebotError as exc:
-            print(exc.user_message(), flush=True)
+            print(exc.user_message() + "\n", flush=True)
             continue
         print(render_text(answer), flush=True)

@@ -46,6 +46,8 @@ class Command:
     params: tuple[Param, ...]
     run: Callable[[Mapping[str, str]], Awaitable[Answer]]
     example: str
+    free_text: bool = False
+    """Words like ``drift:`` are part of the text, never option names (for /ask)."""
 
 
 _OPTION = re.compile(r"^([a-z][a-z-]*):(.*)$", re.DOTALL)
@@ -95,6 +97,7 @@ class Console:
                 (Param("question", True, rest=True),),
                 self._ask,
                 "/ask how flexible is waterfall?",
+                free_text=True,
             ),
             Command("project status", (), self._status, "/project status"),
             Command(
@@ -167,19 +170,25 @@ class Console:
         return command, self._bind(command, rest)
 
     def _bind(self, command: Command, tokens: list[str]) -> dict[str, str]:
+        """Options by name (``aspect:testing``) or by position; free text runs to the end."""
         params = {p.name: p for p in command.params}
+        if tokens and not params:
+            raise InvalidRequest(f"/{command.name} takes no options. Example: {command.example}")
         values: dict[str, list[str]] = {}
         current: Param | None = None
         for token in tokens:
             match = _OPTION.match(token)
+            in_free_text = current is not None and current.rest and bool(values[current.name])
             if match and match.group(1) in params:
                 current = params[match.group(1)]
+                if current.name in values:
+                    raise InvalidRequest(f"/{command.name} got {current.name} twice.")
                 values[current.name] = [match.group(2)] if match.group(2) else []
                 continue
-            if match and not any(p.rest for p in command.params):
+            if match and not in_free_text and not command.free_text:
                 raise InvalidRequest(
                     f"/{command.name} has no option '{match.group(1)}'. "
-                    f"Options: {', '.join(params) or 'none'}."
+                    f"Options: {', '.join(params)}. Example: {command.example}"
                 )
             if current is not None and (current.rest or not values[current.name]):
                 values[current.name].append(token)
@@ -187,7 +196,7 @@ class Console:
             free = next((p for p in command.params if p.name not in values), None)
             if free is None:
                 raise InvalidRequest(
-                    f"Too many words for /{command.name}; try quoting them. "
+                    f"Too many words for /{command.name}; quote a value with spaces. "
                     f"Example: {command.example}"
                 )
             values[free.name] = [token]
@@ -304,6 +313,8 @@ def render_text(answer: Answer, now: datetime | None = None) -> str:
         if field.inline and "\n" not in value:
             lines.append(f"{clean(field.name)}: {value}")
         else:
+            if lines[-1]:
+                lines.append("")
             lines.append(clean(field.name))
             lines += [f"  {line}" for line in value.splitlines()]
             lines.append("")

@@ -52,18 +52,20 @@ def load_content(directory: Path | None = None) -> Content:
     sdlc = _parse(directory, SDLC_FILE, SDLC, problems)
     tables = [_parse(directory, name, Table, problems) for name in TABLE_FILES]
     aliases = _parse(directory, ALIASES_FILE, Aliases, problems)
-    if problems or sdlc is None or aliases is None or any(t is None for t in tables):
+    # Check whatever parsed, so one run reports every problem it can find.
+    if sdlc is not None:
+        problems.extend(_check_sdlc(sdlc))
+    for name, table in zip(TABLE_FILES, tables, strict=True):
+        if table is not None:
+            problems.extend(_check_table(name, table))
+    parsed = [t for t in tables if t is not None]
+    if len(parsed) == len(tables):
+        problems.extend(_check_table_set(parsed))
+    if aliases is not None:
+        problems.extend(_check_aliases(sdlc, tables, aliases))
+    if problems or sdlc is None or aliases is None:
         raise ContentError(problems)
-    checked = [t for t in tables if t is not None]
-    problems.extend(_check_sdlc(sdlc))
-    for name, table in zip(TABLE_FILES, checked, strict=True):
-        problems.extend(_check_table(name, table))
-    problems.extend(_check_table_set(checked))
-    if not problems:
-        problems.extend(_check_aliases(sdlc, checked, aliases))
-    if problems:
-        raise ContentError(problems)
-    content = Content(sdlc=sdlc, tables=tuple(checked), aliases=aliases)
+    content = Content(sdlc=sdlc, tables=tuple(parsed), aliases=aliases)
     log.debug("loaded content from %s: %d phases", directory, len(sdlc.phases))
     return content
 
@@ -185,20 +187,25 @@ def _check_table_set(tables: list[Table]) -> list[str]:
     return problems
 
 
-def _check_aliases(sdlc: SDLC, tables: list[Table], aliases: Aliases) -> list[str]:
+def _check_aliases(sdlc: SDLC | None, tables: list[Table | None], aliases: Aliases) -> list[str]:
+    """Check each alias group whose targets parsed (a broken file is reported already)."""
     problems: list[str] = []
-    phase_names = {p.key: (p.key, p.name) for p in sdlc.phases}
-    problems += _check_alias_group(ALIASES_FILE + ": entry phases", aliases.phases, phase_names)
-    subject_names = {s.key: (s.key, s.name) for t in tables for s in t.subjects}
-    problems += _check_alias_group(
-        ALIASES_FILE + ": entry subjects", aliases.subjects, subject_names
-    )
-    by_key = {t.key: t for t in tables}
+    if sdlc is not None:
+        phase_names = {p.key: (p.key, p.name) for p in sdlc.phases}
+        problems += _check_alias_group(ALIASES_FILE + ": entry phases", aliases.phases, phase_names)
+    parsed = [t for t in tables if t is not None]
+    if len(parsed) == len(tables):
+        subject_names = {s.key: (s.key, s.name) for t in parsed for s in t.subjects}
+        problems += _check_alias_group(
+            ALIASES_FILE + ": entry subjects", aliases.subjects, subject_names
+        )
+    by_key = {t.key: t for t in parsed}
     for table_key, group in aliases.aspects.items():
         table = by_key.get(table_key)
         where = f"{ALIASES_FILE}: entry aspects.{table_key}"
         if table is None:
-            problems.append(f"{where}: there is no table '{table_key}'")
+            if len(parsed) == len(tables):
+                problems.append(f"{where}: there is no table '{table_key}'")
             continue
         names = {a.key: (a.key, a.name) for a in table.aspects}
         problems += _check_alias_group(where, group, names)

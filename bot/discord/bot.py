@@ -57,12 +57,22 @@ class PhaseBot(commands.Bot):
         )
         self.settings = settings
         self._store: ProgressStore | None = None
+        # phasebot never joins voice: no warning at every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
 
-    async def setup_hook(self) -> None:
+    async def open_resources(self) -> None:
+        """Load the content and open the database (once). ``setup_hook`` calls it;
+        ``phasebot run`` calls it before connecting, so a bad setting fails fast."""
+        if self._store is not None:
+            return
         self.services = load_services(self.settings.content_dir)
         self._store = await ProgressStore.open(self.settings.database_path)
         self.store = self._store
         self.tracker = Tracker(self.store, self.services.catalog)
+
+    async def setup_hook(self) -> None:
+        await self.open_resources()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.dev_guild_id is not None:

@@ -33,7 +33,7 @@ async def _login(bot: discord.Client, token: str) -> None:
             "Discord refused the token in DISCORD_TOKEN. Copy it again from the "
             "developer portal (Bot → Reset Token)."
         ) from None
-    except (aiohttp.ClientError, OSError) as exc:
+    except aiohttp.ClientError as exc:
         raise RunError(f"cannot reach Discord ({type(exc).__name__}). Check the network.") from None
 
 
@@ -45,6 +45,7 @@ async def run(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
             loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
     async with bot:
+        await bot.open_resources()  # a bad database or content fails here, before connecting
         await _login(bot, _token(settings))
         await bot.sync_if_changed()
         await bot.connect(reconnect=True)
@@ -60,6 +61,7 @@ def _stop(bot: discord.Client, sig: signal.Signals) -> None:
 async def sync(settings: Settings, guild_id: int | None) -> int:
     bot = create_bot(settings)
     async with bot:
+        await bot.open_resources()
         await _login(bot, _token(settings))
         count = await bot.sync_commands(guild_id)
     where = f"to server {guild_id}" if guild_id else "globally (may take up to an hour to show)"

@@ -92,6 +92,7 @@ def test_ask_compare_prints_all_ten_aspects_for_both(tmp_path: Path) -> None:
         (("ask", "/compare agile mlops"), 1, "different tables"),
         (("ask", "/phase tetsing"), 1, "Did you mean “Testing”"),
         (("ask",), 2, "the following arguments are required: COMMAND"),
+        (("ask", "/phase", "nam:testing"), 1, "/phase has no option 'nam'"),
         (("bogus",), 2, "invalid choice: 'bogus'"),
         (("run",), 2, "set DISCORD_TOKEN"),
         (("sync",), 2, "phasebot console"),
@@ -200,8 +201,10 @@ def test_help_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
         assert "usage: phasebot" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_console_closes_the_database_cleanly_on_a_signal(tmp_path: Path, sig: int) -> None:
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_console_closes_the_database_cleanly_on_a_signal(
+    tmp_path: Path, sig: int, code: int
+) -> None:
     env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
     env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
     with subprocess.Popen(
@@ -220,7 +223,7 @@ def test_console_closes_the_database_cleanly_on_a_signal(tmp_path: Path, sig: in
         assert (tmp_path / "db.sqlite3-wal").exists()  # open, in WAL mode
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0
+    assert proc.returncode == code
     assert "Traceback" not in err
     assert not (tmp_path / "db.sqlite3-wal").exists()  # the last close checkpoints the WAL
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
@@ -244,3 +247,39 @@ def test_broken_content_dir_is_reported(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "nowhere: not a directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unquoted_ask_words_are_joined(tmp_path: Path) -> None:
+    result = run("ask", "/compare", "agile", "spiral", "aspect:flexibility", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Agile vs Spiral · Flexibility\n")
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    # 5000 answers fill any pipe buffer, so the console really writes into a closed pipe.
+    shell = f"yes /phases | head -n 5000 | {sys.executable} -m bot console | head -c 10"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout == "Software D"
+    assert result.returncode == 141  # the console's own exit code, as for any Unix tool
+    assert "Traceback" not in result.stderr
+    assert "Broken pipe" not in result.stderr
+
+
+def test_a_terminal_without_unicode_gets_replacements(tmp_path: Path) -> None:
+    result = run("ask", "/phase 1", cwd=tmp_path, env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0
+    assert result.stdout.startswith("Phase 1 of 8 ? Planning")
+
+
+def test_bare_phasebot_prints_help(tmp_path: Path) -> None:
+    result = run(cwd=tmp_path)
+    assert result.returncode == 2
+    assert "usage: phasebot" in result.stdout

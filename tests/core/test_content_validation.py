@@ -56,9 +56,10 @@ def test_missing_activity_text(content_copy: Path) -> None:
 
 def test_duplicate_phase_key(content_copy: Path) -> None:
     _edit(content_copy, "sdlc.toml", 'key = "analysis"', 'key = "planning"')
-    assert _problems(content_copy) == [
-        "sdlc.toml: entry phases[2], field 'key': duplicate phase key 'planning'"
-    ]
+    first, *rest = _problems(content_copy)
+    assert first == "sdlc.toml: entry phases[2], field 'key': duplicate phase key 'planning'"
+    # ...and the aliases of the phase that lost its key are reported too, in the same run.
+    assert rest and all("points to 'analysis', which does not exist" in p for p in rest)
 
 
 def test_duplicate_activity_key(content_copy: Path) -> None:
@@ -144,3 +145,24 @@ def test_unknown_field_is_refused(content_copy: Path) -> None:
     assert _problems(content_copy) == [
         "sdlc.toml: entry phases[5] (key 'testing'), field 'owner': Extra inputs are not permitted"
     ]
+
+
+def test_every_problem_in_one_run(content_copy: Path) -> None:
+    _edit(content_copy, "sdlc.toml", 'key = "notify-users"', 'key = "archive-data"')
+    _edit(content_copy, "sdlc.toml", "number = 6", "number = 9")
+    _edit(
+        content_copy,
+        "methodologies.toml",
+        ', spiral = "Moderate", v-model = "Moderate" }',
+        ', v-model = "Moderate" }',
+    )
+    _edit(content_copy, "aliases.toml", 'qa = "testing"', 'qa = "quality"')
+    _edit(content_copy, "mlops.toml", 'name = "Focus"', 'name = ""')
+    problems = _problems(content_copy)
+    assert sorted(p.split(":")[0] for p in problems) == [
+        "aliases.toml",
+        "methodologies.toml",
+        "mlops.toml",
+        "sdlc.toml",
+        "sdlc.toml",
+    ], problems
