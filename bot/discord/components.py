@@ -36,9 +36,9 @@ class PhaseNav(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: Any, /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> PhaseNav:
-        return cls(match["key"], item.label or "")
+        return cls(match["key"], getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def work() -> None:
@@ -67,7 +67,7 @@ class SetPhaseButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: Any, /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> SetPhaseButton:
         return cls(match["key"])
 
@@ -108,9 +108,9 @@ class AspectSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Select[Any], match: Any, /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> AspectSelect:
-        return cls(match["first"], match["second"], list(item.options))
+        return cls(match["first"], match["second"], list(getattr(item, "options", [])))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def work() -> None:

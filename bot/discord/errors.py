@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -75,16 +75,19 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
         log.warning("Could not send the error reply for %s", describe(interaction), exc_info=True)
 
 
-AutocompleteCallback = Callable[..., Awaitable[list[app_commands.Choice[str]]]]
+CogT = TypeVar("CogT")
+AutocompleteCallback = Callable[
+    [CogT, discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+]
 
 
-def safe_autocomplete(func: AutocompleteCallback) -> AutocompleteCallback:
+def safe_autocomplete(func: AutocompleteCallback[CogT]) -> AutocompleteCallback[CogT]:
     """Autocomplete errors never reach the tree's ``on_error``: log them with what was
     typed and offer no choices, instead of leaving Discord's "Loading options failed"."""
 
     @functools.wraps(func)
     async def wrapper(
-        self: Any, interaction: discord.Interaction[Any], current: str
+        self: CogT, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         try:
             return await func(self, interaction, current)

@@ -43,7 +43,7 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
-            loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+            loop.add_signal_handler(sig, _stop, bot, sig)
     async with bot:
         await bot.open_resources()  # a bad database or content fails here, before connecting
         await _login(bot, _token(settings))

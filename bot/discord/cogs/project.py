@@ -185,9 +185,9 @@ class HistoryPageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: Any, /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> HistoryPageButton:
-        return cls(int(match["page"]), int(match["size"]), item.label or "")
+        return cls(int(match["page"]), int(match["size"]), getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def work() -> None:
@@ -228,7 +228,7 @@ class ResetButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: Any, /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> ResetButton:
         return cls(match["answer"], int(match["user"]), int(match["expires"]))
 
