@@ -123,7 +123,7 @@ class ProgressStore:
 
     async def connection_info(self) -> dict[str, int | str]:
         """The connection's PRAGMAs and schema version, for health checks and tests."""
-        async with self._transaction(write=False) as db:
+        async with self._reading() as db:
             info: dict[str, int | str] = {}
             for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
                 info[name] = await _scalar(db, f"PRAGMA {name}")
@@ -134,40 +134,45 @@ class ProgressStore:
 
     async def status(self, scope: Scope) -> ProjectStatus:
         """The channel's state and the ticks of its current phase and iteration."""
-        async with self._transaction(write=False) as db:
+        async with self._reading() as db:
             return await _read_status(db, scope)
 
     async def history(self, scope: Scope, limit: int, offset: int = 0) -> tuple[list[Event], int]:
         """Up to ``limit`` events from ``offset``, newest first, and the total count."""
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must not be negative")
-        async with self._transaction(write=False) as db:
-            total = int(
-                await _scalar(
-                    db,
-                    "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?",
-                    _key(scope),
+        async with self._reading() as db:
+            # One statement gives the page and the total, so both come from one snapshot.
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT id, kind, from_phase, to_phase, actor_id, actor_name, at, note, "
+                    "rework, iteration, new_iteration, detail, count(*) OVER () FROM events "
+                    "WHERE guild_id = ? AND channel_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                    (*_key(scope), limit, offset),
                 )
             )
-            async with db.execute(
-                "SELECT id, kind, from_phase, to_phase, actor_id, actor_name, at, note, "
-                "rework, iteration, new_iteration, detail FROM events "
-                "WHERE guild_id = ? AND channel_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                (*_key(scope), limit, offset),
-            ) as cursor:
-                rows = await cursor.fetchall()
-        return [_event(row) for row in rows], total
+            if rows:
+                total = int(rows[0][-1])
+            else:  # past the last page: count on its own
+                total = int(
+                    await _scalar(
+                        db,
+                        "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?",
+                        _key(scope),
+                    )
+                )
+        return [_event(row[:-1]) for row in rows], total
 
     async def editor_role(self, guild_id: int) -> int | None:
         """The role allowed to change progress in ``guild_id``, if one is set."""
-        async with self._transaction(write=False) as db:
+        async with self._reading() as db:
             role = await _scalar(
                 db, "SELECT editor_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
             )
         return None if role is None else int(role)
 
     async def get_meta(self, key: str) -> str | None:
-        async with self._transaction(write=False) as db:
+        async with self._reading() as db:
             value = await _scalar(db, "SELECT value FROM meta WHERE key = ?", (key,))
         return None if value is None else str(value)
 
@@ -192,7 +197,7 @@ class ProgressStore:
             raise ValueError(f"unknown move kind {kind!r}")
         note = clean_note(note)
         at = _utc(now)
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             state = await _read_state(db, scope)
             move = plan_move(state, kind, content, target_key)
             await db.execute(
@@ -251,7 +256,7 @@ class ProgressStore:
         ``activity_key`` may be anything :func:`~bot.core.progress.resolve_activity` accepts.
         """
         at = _utc(now)
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             before = await _read_status(db, scope)
             check = plan_check(before, activity_key, content)
             key = (*_key(scope), check.iteration, check.phase_key, check.activity_key)
@@ -298,7 +303,7 @@ class ProgressStore:
     ) -> tuple[MethodologyChange, ProjectStatus]:
         """Switch the channel's methodology (phase, iteration and ticks stay)."""
         at = _utc(now)
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             state = await _read_state(db, scope)
             change = plan_methodology(state, methodology_key, content)
             await db.execute(
@@ -331,7 +336,7 @@ class ProgressStore:
 
         Returns False when there was nothing to clear.
         """
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             state = await _read_state(db, scope)
             ticks = await db.execute(
                 "DELETE FROM ticks WHERE guild_id = ? AND channel_id = ?", _key(scope)
@@ -364,7 +369,7 @@ class ProgressStore:
     ) -> None:
         """Set (or clear, with None) the role allowed to change progress in a guild."""
         at = _utc(now)
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO guild_settings (guild_id, editor_role_id, set_by_id, set_by_name, "
                 "set_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
@@ -375,7 +380,7 @@ class ProgressStore:
         log.info("guild %d: editor role %s set by %s", guild_id, role_id, actor.id)
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self._transaction(write=True) as db:
+        async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -385,7 +390,20 @@ class ProgressStore:
     # -- transactions ----------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[aiosqlite.Connection]:
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for one read statement (atomic on its own, so no BEGIN/COMMIT).
+
+        The lock still matters: on this one connection, a read between another
+        coroutine's BEGIN and COMMIT would see that change before it is committed.
+        """
+        async with self._lock:
+            db = self._db
+            if db is None:
+                raise RuntimeError("the progress store is closed")
+            yield db
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One transaction: commit when the block ends, roll back when it raises.
 
         Writes use ``BEGIN IMMEDIATE`` so the write lock is taken before the first read.
@@ -395,7 +413,7 @@ class ProgressStore:
             if db is None:
                 raise RuntimeError("the progress store is closed")
             try:
-                await db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                await db.execute("BEGIN IMMEDIATE")
                 yield db
             except BaseException:
                 # Queued on the connection's thread after whatever ran before it (even
@@ -427,9 +445,8 @@ async def _configure(db: aiosqlite.Connection, *, in_memory: bool) -> None:
 
 
 async def _scalar(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    async with db.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
+    rows = list(await db.execute_fetchall(sql, params))  # one trip to the database thread
+    return rows[0][0] if rows else None
 
 
 # -- rows ----------------------------------------------------------------------------------
@@ -445,38 +462,36 @@ def _describe(scope: Scope) -> str:
     return f"guild {scope.guild_id} channel {scope.channel_id}"
 
 
+_STATUS_SQL: Final = (
+    "SELECT p.phase_key, p.methodology, p.iteration, p.since, p.set_by_id, p.set_by_name, "
+    "t.activity_key, t.actor_id, t.actor_name, t.at FROM projects AS p "
+    "LEFT JOIN ticks AS t ON t.guild_id = p.guild_id AND t.channel_id = p.channel_id "
+    "AND t.iteration = p.iteration AND t.phase_key = p.phase_key "
+    "WHERE p.guild_id = ? AND p.channel_id = ?"
+)
+
+
 async def _read_state(db: aiosqlite.Connection, scope: Scope) -> ProjectState:
-    async with db.execute(
-        "SELECT phase_key, methodology, iteration, since, set_by_id, set_by_name "
-        "FROM projects WHERE guild_id = ? AND channel_id = ?",
-        _key(scope),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return ProjectState()
-    phase_key, methodology, iteration, since, set_by_id, set_by_name = row
-    return ProjectState(
+    return (await _read_status(db, scope)).state
+
+
+async def _read_status(db: aiosqlite.Connection, scope: Scope) -> ProjectStatus:
+    """The state and its current ticks, in one statement (one trip to the database thread)."""
+    rows = list(await db.execute_fetchall(_STATUS_SQL, _key(scope)))
+    if not rows:
+        return ProjectStatus(ProjectState(), {})
+    phase_key, methodology, iteration, since, set_by_id, set_by_name = rows[0][:6]
+    state = ProjectState(
         phase_key=phase_key,
         methodology=methodology,
         iteration=int(iteration),
         since=_parse(since) if since is not None else None,
         set_by=Actor(int(set_by_id), set_by_name or "") if set_by_id is not None else None,
     )
-
-
-async def _read_status(db: aiosqlite.Connection, scope: Scope) -> ProjectStatus:
-    state = await _read_state(db, scope)
-    if state.phase_key is None:
-        return ProjectStatus(state, {})
-    async with db.execute(
-        "SELECT activity_key, actor_id, actor_name, at FROM ticks "
-        "WHERE guild_id = ? AND channel_id = ? AND iteration = ? AND phase_key = ?",
-        (*_key(scope), state.iteration, state.phase_key),
-    ) as cursor:
-        rows = await cursor.fetchall()
     ticks = {
         key: Tick(key, Actor(int(actor_id), actor_name), _parse(at))
-        for key, actor_id, actor_name, at in rows
+        for *_, key, actor_id, actor_name, at in rows
+        if key is not None
     }
     return ProjectStatus(state, ticks)
 
