@@ -104,10 +104,29 @@ def machine_line(info: Mapping[str, Any] | None = None) -> str:
     )
 
 
+def code_version() -> JSON:
+    """The commit measured, and which files of bot/ differ from it (others work in the tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout
+
+    status = git("status", "--porcelain", "--", "bot").splitlines()
+    changed = [line[3:] for line in status if len(line) > 3]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "changed_in_bot": changed}
+
+
 def write_results(name: str, data: Mapping[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"benchmark": name, "machine": machine(), "written_at": time.time(), **data}
+    payload = {
+        "benchmark": name,
+        "machine": machine(),
+        "code": code_version(),
+        "written_at": time.time(),
+        **data,
+    }
     path.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n", encoding="utf-8")
     return path
 
@@ -293,9 +312,14 @@ class Driver:
         *,
         focused: str | None = None,
         channel: str | None = None,
+        channel_id: int | None = None,
         editor: bool = False,
     ) -> tuple[JSON, Any]:
-        """A fresh INTERACTION_CREATE payload, registered with the stand-in."""
+        """A fresh INTERACTION_CREATE payload, registered with the stand-in.
+
+        ``channel`` names a guild channel of the benchmark's own (created on first use);
+        ``channel_id`` puts the interaction in any channel id of the world's guild.
+        """
         from tests.discord.harness import state_from_payload
 
         payload = self.harness.builder.slash(
@@ -304,9 +328,9 @@ class Driver:
             focused=focused,
             permissions=self.editor_permissions if editor else None,
         )
-        if channel is not None:
-            cid = str(self.channel(channel))
-            payload["channel"] = {**payload["channel"], "id": cid, "name": channel}
+        if channel is not None or channel_id is not None:
+            cid = str(channel_id if channel_id is not None else self.channel(channel or ""))
+            payload["channel"] = {**payload["channel"], "id": cid, "name": channel or cid}
             payload["channel_id"] = cid
         state = state_from_payload(payload)
         self.standin.register_interaction(state)

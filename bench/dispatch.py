@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import random
 import sys
@@ -437,11 +438,15 @@ async def validate(driver: C.Driver) -> None:
     assert ac.choices and ac.choices[0]["value"] == "testing", ac.choices
 
 
-async def run(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any]:
+async def run(
+    rounds: int, samples: int, total: int, seed: int, gc_threshold: tuple[int, ...] | None = None
+) -> dict[str, Any]:
     rng = random.Random(seed)
     with C.workdir("dispatch") as tmp:
         work = Path(tmp)
         async with C.running_bot(work, extra_commands=add_echo_commands) as driver:
+            if gc_threshold is not None:  # diagnosis: what a tuned collector would give
+                gc.set_threshold(*gc_threshold)
             await validate(driver)
             bench = Bench(driver, ask_questions())
             await bench.open_commit_db(work / "raw-commit.sqlite3")
@@ -465,7 +470,9 @@ async def run(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any
                 rng.shuffle(schedule)
                 lat: dict[str, list[float]] = {k.key: [] for k in kinds}
                 lnet: dict[str, list[float]] = {k.key: [] for k in kinds}
-                for key in schedule:
+                for i, key in enumerate(schedule):
+                    if i % 200 == 199:  # the stand-in keeps every message; drop them
+                        check_and_forget(driver)
                     fired = await by_key[key].once()
                     lat[key].append(fired.seconds)
                     lnet[key].append(fired.seconds - fired.server_seconds)
@@ -476,6 +483,8 @@ async def run(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any
                 order = list(kinds)
                 rng.shuffle(order)
                 for kind in order:
+                    check_and_forget(driver)
+                    gc.collect()  # every run starts from the same heap
                     with C.GcClock() as clock:
                         if kind.key == "commit":
                             rate = await bench.commit_throughput(total)
@@ -492,10 +501,7 @@ async def run(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any
                             rate = calls / seconds
                     tput[kind.key].append(rate)
                     gc_ms[kind.key].append(C.ms(clock.seconds / calls))
-                errors = driver.errors()
-                if errors:
-                    raise AssertionError("errors during the run:\n" + "\n".join(errors[:10]))
-                driver.forget()
+                check_and_forget(driver)
                 print(
                     f"  dispatch: round {r + 1}/{rounds} done "
                     f"({time.perf_counter() - started:.0f} s)",
@@ -504,8 +510,20 @@ async def run(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any
                 )
             await bench.commit_db.close()
     result = summarize(kinds, latency, net, tput, gc_ms)
-    result.update(rounds=rounds, samples_per_round=samples, throughput_calls_per_round=total)
+    result.update(
+        rounds=rounds,
+        samples_per_round=samples,
+        throughput_calls_per_round=total,
+        gc_threshold=list(gc_threshold or gc.get_threshold()),
+    )
     return result
+
+
+def check_and_forget(driver: C.Driver) -> None:
+    errors = driver.errors()
+    if errors:
+        raise AssertionError("errors during the run:\n" + "\n".join(errors[:10]))
+    driver.forget()
 
 
 def _ratios(a: list[float], b: list[float]) -> float:
@@ -717,13 +735,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="3 rounds × 80 calls, 250 calls per throughput run"
     )
+    parser.add_argument(
+        "--gc-threshold",
+        help="diagnosis: run with gc.set_threshold(...) in the bot's process, e.g. 20000,20,20 "
+        "(results go to bench/results/dispatch_gc.json)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.samples, args.total = 3, 80, 250
-    result = asyncio.run(run(args.rounds, args.samples, args.total, args.seed))
+    threshold = tuple(int(x) for x in args.gc_threshold.split(",")) if args.gc_threshold else None
+    result = asyncio.run(run(args.rounds, args.samples, args.total, args.seed, threshold))
     print(C.machine_line())
     print(render(result))
-    path = C.write_results("dispatch", result)
+    path = C.write_results("dispatch_gc" if threshold else "dispatch", result)
     print(f"written {path.relative_to(C.ROOT)}")
     return 0
 

@@ -7,8 +7,12 @@ under cProfile and attributes each function's own time ("tottime") to a componen
 the bot's core, its Discord layer, discord.py, aiohttp (client and the stand-in's
 server), the stand-in's handlers (tests/discord), json, asyncio and the rest. Shown per
 call and as the difference to the /ping floor, so the extra cost of each command can be
-read off. cProfile slows everything down (pure-Python calls most), so read the shares
-and the differences, not the absolute times. Writes bench/results/profile_dispatch.json.
+read off; ``echo_phase`` and ``echo_compare`` send /phase's and /compare's reply without
+computing it (see dispatch.py), so the reply's own cost can be told from the bot's work.
+cProfile slows everything down (pure-Python calls most), so read the shares and the
+differences, not the absolute times. The cyclic GC is off while profiling (its pauses would
+be charged to whichever function they interrupt); dispatch.py reports GC time per call.
+Writes bench/results/profile_dispatch.json.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import pstats
 import sys
 from collections import defaultdict
@@ -25,12 +30,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
+import dispatch as D
 
 COMMANDS: dict[str, tuple[str, dict[str, Any], str | None, bool]] = {
     "floor": ("ping", {}, None, False),
     "phase": ("phase", {"name": "testing"}, None, False),
     "compare": ("compare", {"first": "waterfall", "second": "agile"}, None, False),
     "mlops": ("mlops", {}, None, False),
+    "echo_phase": ("echo-phase", {"name": "testing"}, None, False),
+    "echo_compare": ("echo-compare", {"first": "waterfall", "second": "agile"}, None, False),
     "ask": ("ask", {"question": "how flexible is waterfall?"}, None, False),
     "ac_phase": ("phase", {"name": "te"}, "name", False),
     "ac_aspect": (
@@ -76,7 +84,7 @@ def component(filename: str, name: str) -> str:
 async def profile(calls: int, only: set[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with C.workdir("profile") as tmp:
-        async with C.running_bot(Path(tmp)) as driver:
+        async with C.running_bot(Path(tmp), extra_commands=D.add_echo_commands) as driver:
             for s in range(C_INFLIGHT):
                 await _set(driver, f"prof-check-{s}")
             for key, (name, options, focused, editor) in COMMANDS.items():
@@ -84,7 +92,13 @@ async def profile(calls: int, only: set[str] | None) -> dict[str, Any]:
                     continue
                 per = calls // C_INFLIGHT
 
-                def slots(tag: str = key) -> list[list[tuple[C.JSON, Any]]]:
+                def slots(
+                    name: str = name,
+                    options: dict[str, Any] = options,
+                    focused: str | None = focused,
+                    editor: bool = editor,
+                    per: int = per,
+                ) -> list[list[tuple[C.JSON, Any]]]:
                     return [
                         [
                             driver.payload(
@@ -103,9 +117,14 @@ async def profile(calls: int, only: set[str] | None) -> dict[str, Any]:
                 driver.forget()
                 batch = slots()
                 profiler = cProfile.Profile()
-                profiler.enable()
-                seconds, states = await driver.fire_concurrently(batch)
-                profiler.disable()
+                gc.collect()
+                gc.disable()  # a collection would be charged to whatever function it interrupts
+                try:
+                    profiler.enable()
+                    seconds, states = await driver.fire_concurrently(batch)
+                    profiler.disable()
+                finally:
+                    gc.enable()
                 for state in states:
                     C.check_answer(state, autocomplete=focused is not None, what=key)
                 driver.forget()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -39,8 +39,8 @@ class Choice:
 class _Index(Generic[T]):
     """Names of one kind of entry, normalized, with the entry each one means.
 
-    Built once, then queried per keystroke, so every query is bounded by what it
-    returns rather than by the number of names:
+    Built once, then queried per keystroke, so no query runs Python code over every
+    name (at 1000 times the bundled content a keystroke still costs about a millisecond):
 
     * exact names: a dict;
     * prefixes: a sorted list (bisect), or, when a prefix is common, a scan in content
@@ -100,11 +100,11 @@ class _Index(Generic[T]):
             self._by_length.setdefault(len(word), []).append(word)
         if len(self.exact) > _EXACT_TYPO_NAMES:
             self._names = list(self.exact)
-            grams: dict[str, list[int]] = {}
+            grams: defaultdict[str, list[int]] = defaultdict(list)
             for i, word in enumerate(self._names):
                 for gram in _grams(word):
-                    grams.setdefault(gram, []).append(i)
-            self._grams = grams
+                    grams[gram].append(i)
+            self._grams = dict(grams)
 
     def _entries_at(self, positions: Iterable[int]) -> list[T]:
         return [self.entries[i] for i in positions]
