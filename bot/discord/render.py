@@ -103,14 +103,15 @@ def plan_messages(answer: Answer) -> list[list[EmbedSpec]]:
             )
 
     current = embeds[-1]
+    size = current.size()  # kept as a running total: long tables have many fields
     for spec in fields:
-        if (
-            len(current.fields) >= FIELD_COUNT_LIMIT
-            or current.size() + _field_size(spec) > MESSAGE_TOTAL_LIMIT
-        ):
+        added = _field_size(spec)
+        if len(current.fields) >= FIELD_COUNT_LIMIT or size + added > MESSAGE_TOTAL_LIMIT:
             current = EmbedSpec(title=f"{title} (continued)"[:TITLE_LIMIT] if title else "")
             embeds.append(current)
+            size = current.size()
         current.fields.append(spec)
+        size += added
 
     footer = answer.footer
     if len(footer) > FOOTER_LIMIT:

@@ -9,6 +9,21 @@ import discord
 from bot.core.answer import Answer
 from bot.discord.render import render_messages
 
+MAX_MESSAGES = 5
+"""An answer longer than this many messages (only with very large content packs) is
+shown in part, with a note saying so and how to narrow it, instead of flooding the chat."""
+
+
+def _limit(messages: list[list[discord.Embed]]) -> tuple[list[list[discord.Embed]], str | None]:
+    if len(messages) <= MAX_MESSAGES:
+        return messages, None
+    shown = messages[: MAX_MESSAGES - 1]
+    note = (
+        f"This answer is too long for chat: showing {len(shown)} of {len(messages)} parts. "
+        "Narrow it down, e.g. with an `aspect:` or a single phase."
+    )
+    return shown, note
+
 
 async def send_answer(
     interaction: discord.Interaction[Any],
@@ -18,7 +33,8 @@ async def send_answer(
     ephemeral: bool = False,
 ) -> None:
     """Reply with the answer; the view goes under the first message."""
-    first, *rest = render_messages(answer)
+    messages, note = _limit(render_messages(answer))
+    first, *rest = messages
     kwargs: dict[str, Any] = {"embeds": first, "ephemeral": ephemeral}
     if view is not None:
         kwargs["view"] = view
@@ -28,16 +44,21 @@ async def send_answer(
         await interaction.response.send_message(**kwargs)
     for embeds in rest:
         await interaction.followup.send(embeds=embeds, ephemeral=ephemeral)
+    if note is not None:
+        await interaction.followup.send(note, ephemeral=ephemeral)
 
 
 async def edit_answer(
     interaction: discord.Interaction[Any], answer: Answer, *, view: discord.ui.View | None
 ) -> None:
     """Replace the message a component was clicked on with a new answer (and no text)."""
-    first, *rest = render_messages(answer)
+    messages, note = _limit(render_messages(answer))
+    first, *rest = messages
     await interaction.response.edit_message(content=None, embeds=first, view=view)
     for embeds in rest:
         await interaction.followup.send(embeds=embeds)
+    if note is not None:
+        await interaction.followup.send(note)
 
 
 def component_view(*items: discord.ui.Item[Any]) -> discord.ui.View:

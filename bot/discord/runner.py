@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -46,11 +47,21 @@ async def run(settings: Settings) -> int:
             loop.add_signal_handler(sig, _stop, bot, sig)
     async with bot:
         await bot.open_resources()  # a bad database or content fails here, before connecting
+        _tune_gc()
         await _login(bot, _token(settings))
         await bot.sync_if_changed()
         await bot.connect(reconnect=True)
     log.info("stopped")
     return 0
+
+
+def _tune_gc() -> None:
+    """Loaded content lives as long as the process: keep the collector off it, and collect
+    the young generation less often (measured: 25-38% more answers per second with 50 in
+    flight, p99 a third lower; see bench/README.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def _stop(bot: discord.Client, sig: signal.Signals) -> None:
