@@ -129,7 +129,12 @@ class Console:
             Command(
                 "project reset", (Param("confirm"),), self._reset, "/project reset confirm:yes"
             ),
-            Command("project editor-role", (Param("role", rest=True),), self._editor_role, ""),
+            Command(
+                "project editor-role",
+                (Param("role", rest=True),),
+                self._editor_role,
+                "/project editor-role (in Discord only)",
+            ),
         ]
         self.commands: dict[str, Command] = {c.name: c for c in commands}
         self._knowledge = services.knowledge
