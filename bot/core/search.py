@@ -30,7 +30,10 @@ How a question is read
 
 Cost: building is linear in the size of the content. A question costs a few
 dictionary look-ups per word plus the postings of its words, each read up to
-:data:`MAX_POSTINGS`; nothing scans every target.
+:data:`MAX_POSTINGS`; nothing scans every target. What can be worked out once is,
+when indexing: each word is stemmed once per question, postings are grouped by weight
+(a group is scored in one call), a target's concepts carry their weights, the targets
+a concept makes up are looked up by it, and only the hits that are read are made.
 """
 
 from __future__ import annotations
@@ -39,14 +42,17 @@ import difflib
 import heapq
 import logging
 import math
+import operator
 import time
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple, Protocol
 
 from bot.core.answer import Answer, Field, Tone
 from bot.core.content import METHODOLOGIES, MLOPS
@@ -89,6 +95,9 @@ MAX_TOKENS = 64
 
 MAX_PHRASE = 5
 """Longest run of words looked up as one name."""
+
+_HEAD = 3
+"""Letters of a name's start kept to rule out runs of words that begin no name."""
 
 MAX_POSTINGS = 2000
 """Targets read per text term, heaviest first. Bounds a question's cost at any size."""
@@ -433,8 +442,9 @@ _Sense = tuple[dict[str, float], dict[str, float]]
 """What a run of words means: (concepts named -> certainty, text terms -> weight)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
+class _Slot(NamedTuple):
+    """One name or meaningful word of a question. (Tuples: a question makes several.)"""
+
     text: str
     concepts: Mapping[str, float]
     terms: Mapping[str, float]
@@ -442,23 +452,40 @@ class _Slot:
     """Found only after correcting a typo in one of its words."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Query:
+class _Query(NamedTuple):
+    """A question as read: its slots and what else they tell."""
+
     slots: tuple[_Slot, ...]
     cues: frozenset[str]
     unknown: int
     """Words that match nothing in the content."""
     guessed: bool
     """Unknown words beside matches that all come from typo corrections."""
+    term_slots: Mapping[str, int]
+    """Each text term of the slots -> the slots that have it, as bits (slot i: 1 << i)."""
+    cohesive: bool
+    """At least two slots have text terms: one sentence may hold several of them."""
 
     @property
     def bar(self) -> float:
         return math.inf if self.guessed else MIN_SCORE * (1 + self.unknown)
 
 
+_CELL = Kind.CELL  # (an enum's member is slower to reach by its class, in hot loops)
+
 _COMPARE = "compare"
 _WHICH = "which"
 _PHASE = "phase"
+
+_CUES_OF: Mapping[str, tuple[str, ...]] = {
+    word: tuple(
+        cue
+        for cue, group in ((_COMPARE, COMPARE_CUES), (_WHICH, WHICH_CUES), (_PHASE, PHASE_CUES))
+        if word in group
+    )
+    for word in sorted(_CUE_WORDS)
+}
+"""Each cue word -> the cues it gives ('phase' -> 'phase')."""
 
 # Concept ids: 'p:<phase>', 's:<subject>', 'a:<table>:<aspect>', and the life cycle.
 _OVERVIEW = "o"
@@ -515,6 +542,20 @@ _LONE_ROW_TEXT = 0.5
 _OVERVIEW_TEXT = 0.6
 
 
+_Weighed = tuple[str, float, bool]
+"""A concept of a target, what naming it weighs for that target, and whether it is a
+subject."""
+
+
+def _weighed(target: Target, concept: str) -> _Weighed:
+    """``concept`` of ``target`` with its weight there, worked out once when indexing."""
+    if concept.startswith("s:"):
+        return concept, (_ROW_SUBJECT if target.kind is Kind.ROW else _SUBJECT_WEIGHT), True
+    if target.kind is Kind.ROW and target.table == METHODOLOGIES:
+        return concept, _LONE_ROW_ASPECT, False  # all methodologies on one aspect
+    return concept, _concept_weight(concept), False
+
+
 def _concept_weight(concept: str) -> float:
     if concept.startswith("s:"):
         return _SUBJECT_WEIGHT
@@ -555,23 +596,32 @@ class _Speller:
     looked up there, so candidates are found without scanning the vocabulary; the
     closest by edit distance wins, then the most frequent. A word with no close
     match but a few completions sharing one stem ('collab') is completed.
+
+    Most deletions belong to a single word, so that word is filed as itself (no tuple
+    of one): the filing is most of the index's memory.
     """
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self._frequency = dict(vocabulary)
-        filed: dict[str, list[str]] = defaultdict(list)
+        self.known: Mapping[str, int] = self._frequency
+        """The words known as they are (with how often the content has them)."""
+        filed: dict[str, str | list[str]] = {}
         for word in sorted(vocabulary):
             if len(word) < 3 or not word.isalpha():
                 continue
-            filed[word].append(word)
-            for variant in _deletes(word):
-                filed[variant].append(word)
-        self._filed: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in filed.items()}
+            for variant in (word, *_deletes(word)):
+                found = filed.get(variant)
+                if found is None:
+                    filed[variant] = word
+                elif isinstance(found, str):
+                    filed[variant] = [found, word]
+                else:
+                    found.append(word)
+        self._filed: dict[str, str | tuple[str, ...]] = {
+            k: v if isinstance(v, str) else tuple(v) for k, v in filed.items()
+        }
         self._sorted = sorted(w for w in vocabulary if w.isalpha())
         self._cache: dict[str, str | None] = {}
-
-    def __contains__(self, word: object) -> bool:
-        return word in self._frequency
 
     def correct(self, word: str) -> str | None:
         """The known word meant by ``word``, or None. Cached."""
@@ -590,7 +640,13 @@ class _Speller:
         variants = {word} | _deletes(word)
         if allowed > 1:
             variants |= {d for v in list(variants) for d in _deletes(v)}
-        candidates = {c for v in variants for c in self._filed.get(v, ())}
+        candidates: set[str] = set()
+        for variant in variants:
+            found = self._filed.get(variant)
+            if isinstance(found, str):
+                candidates.add(found)
+            elif found is not None:
+                candidates.update(found)
         best: tuple[int, float, int, str] | None = None
         for candidate in candidates:
             distance = _distance(word, candidate)
@@ -634,10 +690,17 @@ class Asker:
         self._targets: list[Target] = []
         self._titles: list[str] = []
         self._commands: list[str | None] = []
-        self._concepts: list[tuple[str, ...]] = []
+        self._concepts: list[tuple[_Weighed, ...]] = []
+        self._shared: dict[_Weighed, _Weighed] = {}  # one of each while building
         self._terms: list[dict[str, float]] = []
         self._sentences: list[tuple[tuple[str, ...], ...]] = []
-        self._ids: dict[Target, int] = {}
+        # What the concepts of a question make up (see _composed): the target a concept
+        # names on its own (the overview, a phase, a profile, a row, a whole table), the
+        # first cell of each methodologies' aspect, and each methodology's column in it.
+        self._alone: dict[str, int] = {}
+        self._cells: dict[str, int] = {}
+        self._positions: dict[str, int] = {}
+        self._profile_aspects: dict[str, Aspect] = {}  # the methodologies' aspects, by key
 
         # Names: joined words ('vmodel') and joined stems ('retir') -> what they mean.
         self._phrases: dict[str, _Sense] = {}
@@ -654,29 +717,18 @@ class Asker:
         self._add_overview_phrases()
         self._add_synonyms()
 
-        # The inverted index: term -> (target ids, weights), heaviest first.
-        lists: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for tid, terms in enumerate(self._terms):
-            for term, weight in terms.items():
-                lists[term].append((-weight, tid))
-        documents = sum(1 for terms in self._terms if terms)
-        scale = math.log(1 + documents) or 1.0
-        self._idf: dict[str, float] = {}
-        self._postings: dict[str, tuple[array[int], array[float]]] = {}
-        for term, postings in lists.items():
-            postings.sort()
-            self._idf[term] = math.log(1 + documents / len(postings)) / scale
-            self._postings[term] = (
-                array("l", (tid for _, tid in postings)),
-                array("d", (-weight for weight, _ in postings)),
-            )
+        self._index_terms()
+        self._cap_names()
+        self._heads = frozenset(
+            key[:_HEAD] for names in (self._phrases, self._stemmed) for key in names
+        )
 
         for word in STOPWORDS | _CUE_WORDS:
             self._vocabulary[word] += 1
         for key in self._phrases:  # joined names: 'vmodel', 'clientinvolvement'
             self._vocabulary[key] += 1
         self._speller = _Speller(self._vocabulary)
-        del self._vocabulary
+        del self._vocabulary, self._shared
         self._answers: OrderedDict[Target, Answer] = OrderedDict()
         log.debug(
             "ask index: %d targets, %d terms, %d names in %.1f ms",
@@ -688,6 +740,55 @@ class Asker:
 
     # -- building -------------------------------------------------------------------------
 
+    def _index_terms(self) -> None:
+        """The inverted index: term -> its IDF, and its targets grouped by field weight.
+
+        Every target of one group has the same weight for the term, so a question scores
+        a whole group at once (:meth:`_text_scores`). Groups are heaviest first, target ids
+        ascending within one, and only the first :data:`MAX_POSTINGS` ids are kept: no
+        question reads further.
+        """
+        by_weight: dict[str, dict[float, array[int]]] = defaultdict(dict)
+        for tid, terms in enumerate(self._terms):
+            for term, weight in terms.items():
+                groups = by_weight[term]
+                tids = groups.get(weight)
+                if tids is None:
+                    tids = groups[weight] = array("l")
+                tids.append(tid)
+        documents = sum(1 for terms in self._terms if terms)
+        scale = math.log(1 + documents) or 1.0
+        self._idf: dict[str, float] = {}
+        self._postings: dict[str, tuple[tuple[float, array[int]], ...]] = {}
+        for term, groups in by_weight.items():
+            count = sum(len(tids) for tids in groups.values())
+            self._idf[term] = math.log(1 + documents / count) / scale
+            kept: list[tuple[float, array[int]]] = []
+            room = MAX_POSTINGS
+            for weight in sorted(groups, reverse=True):
+                if room <= 0:
+                    break
+                tids = groups[weight]
+                if len(tids) > room:
+                    tids = tids[:room]
+                kept.append((weight, tids))
+                room -= len(tids)
+            self._postings[term] = tuple(kept)
+
+    def _cap_names(self) -> None:
+        """Keep only the surest :data:`MAX_SLOT_CONCEPTS` concepts of each name.
+
+        A question reads no more of them (a word of a thousand names says little about
+        any of them), so they are cut once here rather than sorted for every question.
+        """
+        for names in (self._phrases, self._stemmed):
+            for concepts, _ in names.values():
+                if len(concepts) > MAX_SLOT_CONCEPTS:
+                    surest = sorted(concepts, key=lambda c: (-concepts[c], c))
+                    kept = {c: concepts[c] for c in surest[:MAX_SLOT_CONCEPTS]}
+                    concepts.clear()
+                    concepts.update(kept)
+
     def _target(
         self,
         target: Target,
@@ -695,7 +796,8 @@ class Asker:
         command: str | None,
         concepts: Iterable[str],
         texts: Iterable[tuple[str, float]] = (),
-    ) -> None:
+    ) -> int:
+        """Add a target; its id."""
         terms: dict[str, float] = {}
         sentences: list[tuple[str, ...]] = []
         for text, weight in texts:
@@ -707,13 +809,15 @@ class Asker:
             for term in sentence:
                 if terms.get(term, 0.0) < weight:
                     terms[term] = weight
-        self._ids[target] = len(self._targets)
+        tid = len(self._targets)
         self._targets.append(target)
         self._titles.append(title)
         self._commands.append(command)
-        self._concepts.append(tuple(concepts))
+        weighed = (_weighed(target, concept) for concept in concepts)
+        self._concepts.append(tuple(self._shared.setdefault(w, w) for w in weighed))
         self._terms.append(terms)
         self._sentences.append(tuple(sentences))
+        return tid
 
     def _name(
         self, name: str, concept: str, certainty: float = 1.0, *, parts: bool = False
@@ -747,7 +851,8 @@ class Asker:
         info = self.catalog.content.sdlc.sdlc
         texts = [(info.title, _NAME_TEXT)]
         texts += [(text, _OVERVIEW_TEXT) for text in (info.definition, info.goal, info.overview)]
-        self._target(Target(Kind.OVERVIEW), info.title, "`/phases`", [_OVERVIEW], texts)
+        tid = self._target(Target(Kind.OVERVIEW), info.title, "`/phases`", [_OVERVIEW], texts)
+        self._alone[_OVERVIEW] = tid
 
     def _add_overview_phrases(self) -> None:
         phrases = dict(OVERVIEW_PHRASES)
@@ -760,7 +865,7 @@ class Asker:
         texts = [(phase.name, _NAME_TEXT), (phase.objective, _OBJECTIVE_TEXT)]
         texts += [(activity.text, _ACTIVITY_TEXT) for activity in phase.activities]
         title = phase_title(phase, len(self.catalog.phases))
-        self._target(
+        self._alone[concept] = self._target(
             Target(Kind.PHASE, phase=phase.key),
             title,
             f"`/phase name:{phase.key}`",
@@ -774,44 +879,48 @@ class Asker:
         profiles = table.key == METHODOLOGIES
         keys = tuple(s.key for s in table.subjects)
         subject_concepts = [_subject_concept(key) for key in keys]
-        for subject in table.subjects:
+        for position, subject in enumerate(table.subjects):
             self._subject_table[subject.key] = table.key
-            concept = _subject_concept(subject.key)
+            concept = subject_concepts[position]
             self._name(subject.key, concept)
             self._name(subject.name, concept)
             if profiles:
                 self._name_suffixed(subject.name, concept)
-                self._target(
+                self._alone[concept] = self._target(
                     Target(Kind.METHODOLOGY, table=table.key, subjects=(subject.key,)),
                     subject.name,
                     f"`/methodology name:{subject.key}`",
                     [concept],
                 )
+                self._positions[concept] = position
         if not profiles:
             whole = Target(Kind.TABLE, table=table.key, subjects=keys)
-            self._target(whole, _vs(table.subjects), _table_command(table), subject_concepts)
+            tid = self._target(whole, _vs(table.subjects), _table_command(table), subject_concepts)
+            self._alone.update(dict.fromkeys(subject_concepts, tid))
         for aspect in table.aspects:
             concept = _aspect_concept(table.key, aspect.key)
             self._name(aspect.key, concept)
             self._name(aspect.name, concept, parts=True)
             if not profiles or len(table.subjects) <= MAX_ROW_SUBJECTS:
                 weight = _LONE_ROW_TEXT if profiles else _ROW_TEXT
-                self._target(
+                self._alone[concept] = self._target(
                     Target(Kind.ROW, table=table.key, subjects=keys, aspect=aspect.key),
                     f"{_vs(table.subjects)} · {aspect.name}",
                     _table_command(table, aspect),
                     [concept] if profiles else [concept, *subject_concepts],
                     [(aspect.values[key], weight) for key in keys],
                 )
-            if profiles:
-                for subject in table.subjects:
+            if profiles:  # one cell per methodology, in their order: see _composed
+                self._profile_aspects.setdefault(aspect.key, aspect)
+                self._cells[concept] = len(self._targets)
+                for subject, subject_concept in zip(table.subjects, subject_concepts, strict=True):
                     self._target(
                         Target(
                             Kind.CELL, table=table.key, subjects=(subject.key,), aspect=aspect.key
                         ),
                         f"{subject.name} · {aspect.name}",
                         f"`/methodology name:{subject.key} aspect:{aspect.key}`",
-                        [_subject_concept(subject.key), concept],
+                        [subject_concept, concept],
                         [(aspect.values[subject.key], _CELL_TEXT)],
                     )
 
@@ -853,57 +962,95 @@ class Asker:
     # -- reading a question ---------------------------------------------------------------
 
     def _read(self, question: str) -> _Query:
+        """The question as slots: its names, longest first, and its other meaningful words.
+
+        Each word is corrected and stemmed once; a run of words is then looked up by its
+        joined words and by its joined stems (slices of those lists, no re-stemming).
+        Cue words count unless they are inside a name of several words.
+        """
         raw = words(question)[:MAX_TOKENS]
-        tokens = [self._spell(token) for token in raw]
-        fixed = [typed != read for typed, read in zip(raw, tokens, strict=True)]
-        in_names: set[int] = set()  # positions inside a name of several words ('v model')
+        known = self._speller.known
+        tokens = [token if token in known else self._spell(token) for token in raw]
+        stems = [stem(token) for token in tokens]
         slots: list[_Slot] = []
+        cues: set[str] = set()
+        count = len(tokens)
         i = 0
-        while i < len(tokens):
+        while i < count:
             token = tokens[i]
-            following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            if token in PHASE_CUES and following.isdigit():  # 'phase 3', 'step 2'
-                phase = self.catalog.phase_by_number(int(following))
-                if phase is not None:
-                    slots.append(
-                        _Slot(f"{token} {following}", {_phase_concept(phase.key): 1.0}, {})
-                    )
-                    i += 2
-                    continue
-            for length in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
-                run = tokens[i : i + length]
-                sense = self._phrases.get("".join(run))
-                if sense is None and not (length == 1 and token in STOPWORDS):
-                    sense = self._stemmed.get(_stem_key(run))
-                if sense is not None:
-                    corrected = any(fixed[i : i + length])
-                    concepts = sense[0]
-                    if len(concepts) > MAX_SLOT_CONCEPTS:
-                        surest = sorted(concepts, key=lambda c: (-concepts[c], c))
-                        concepts = {c: concepts[c] for c in surest[:MAX_SLOT_CONCEPTS]}
-                    slots.append(_Slot(" ".join(run), concepts, sense[1], corrected))
-                    if length > 1:
-                        in_names.update(range(i, i + length))
-                    i += length
-                    break
+            cued = _CUES_OF.get(token)
+            if cued is not None:
+                following = tokens[i + 1] if i + 1 < count else ""
+                if token in PHASE_CUES and following.isdigit():  # 'phase 3', 'step 2'
+                    phase = self.catalog.phase_by_number(int(following))
+                    if phase is not None:
+                        cues.update(cued)
+                        concepts = {_phase_concept(phase.key): 1.0}
+                        slots.append(_Slot(f"{token} {following}", concepts, {}))
+                        i += 2
+                        continue
+            stop = token in STOPWORDS
+            name = self._name_at(tokens, stems, i, stop)
+            if name is not None:
+                length, (concepts, terms) = name
+                end = i + length
+                corrected = raw[i:end] != tokens[i:end]
+                slots.append(_Slot(" ".join(tokens[i:end]), concepts, terms, corrected))
+                if length == 1 and cued is not None:
+                    cues.update(cued)
+                i = end
+                continue
+            if cued is not None:
+                cues.update(cued)
+            elif not stop and not token.isdigit():
+                slots.append(_Slot(token, {}, {stems[i]: 1.0}, raw[i] != token))
+            i += 1
+        term_slots: dict[str, int] = {}
+        with_terms = 0
+        unknown = 0
+        all_corrected = True  # every slot that matches something comes from a correction
+        for bit, slot in enumerate(slots):
+            if slot.terms:
+                with_terms += 1
+                for term in slot.terms:
+                    term_slots[term] = term_slots.get(term, 0) | (1 << bit)
+            if slot.concepts or not self._idf.keys().isdisjoint(slot.terms):
+                all_corrected = all_corrected and slot.corrected
             else:
-                if token not in STOPWORDS and token not in _CUE_WORDS and not token.isdigit():
-                    slots.append(_Slot(token, {}, {stem(token): 1.0}, fixed[i]))
-                i += 1
-        cues = {
-            cue
-            for position, token in enumerate(tokens)
-            if position not in in_names
-            for cue, group in ((_COMPARE, COMPARE_CUES), (_WHICH, WHICH_CUES), (_PHASE, PHASE_CUES))
-            if token in group
-        }
-        known = [s for s in slots if s.concepts or any(t in self._idf for t in s.terms)]
-        unknown = len(slots) - len(known)
-        guessed = unknown > 0 and all(s.corrected for s in known)
-        return _Query(tuple(slots), frozenset(cues), unknown, guessed)
+                unknown += 1
+        guessed = unknown > 0 and all_corrected
+        return _Query(tuple(slots), frozenset(cues), unknown, guessed, term_slots, with_terms > 1)
+
+    def _name_at(
+        self, tokens: Sequence[str], stems: Sequence[str], start: int, stop: bool
+    ) -> tuple[int, _Sense] | None:
+        """The longest name that starts at word ``start``: its length in words and sense.
+
+        A run matches by its joined words or its joined stems; a lone stop word only by
+        itself (its stem would match too much). Runs of several words are tried only as
+        far as their start allows: a stem keeps the first :data:`_HEAD` letters of its
+        word, so a run's joined words and stems begin alike, and when no name begins
+        that way only a run shorter than that can still be one.
+        """
+        longest = min(MAX_PHRASE, len(tokens) - start)
+        if longest > 1:
+            head = "".join(tokens[start : start + _HEAD])[:_HEAD]
+            if len(head) == _HEAD and head not in self._heads:
+                longest = 2 if len(tokens[start]) + len(tokens[start + 1]) < _HEAD else 1
+            for length in range(longest, 1, -1):
+                end = start + length
+                sense = self._phrases.get("".join(tokens[start:end])) or self._stemmed.get(
+                    "".join(stems[start:end])
+                )
+                if sense is not None:
+                    return length, sense
+        sense = self._phrases.get(tokens[start])
+        if sense is None and not stop:
+            sense = self._stemmed.get(stems[start])
+        return None if sense is None else (1, sense)
 
     def _spell(self, token: str) -> str:
-        if token in self._speller or token in self._phrases or not token.isalpha():
+        if token in self._speller.known or token in self._phrases or not token.isalpha():
             return token
         stemmed = stem(token)
         if stemmed in self._stemmed or stemmed in self._idf:
@@ -917,128 +1064,176 @@ class Asker:
 
         Raises :class:`~bot.core.errors.InvalidRequest` for an empty question.
         """
-        return self._search(question)[: max(limit, 0)]
+        return list(islice(self._search(question), max(limit, 0)))
 
-    def _search(self, question: str) -> list[Hit]:
+    def _search(self, question: str) -> Iterator[Hit]:
+        """The hits for ``question``, best first, made as they are read (``ask`` reads
+        three or so); none when it is not understood."""
         _require(question)
         query = self._read(question)
-        hits = self._rank(query)
-        if not hits or hits[0].score < query.bar:
-            log.debug("ask: %r not understood (best %s, bar %.2f)", question, hits[:1], query.bar)
-            return []
-        return hits
+        ranked, comparisons = self._rank(query)
+        if not ranked or -ranked[0][0] < query.bar:
+            best = -ranked[0][0] if ranked else 0.0
+            log.debug("ask: %r not understood (best %.2f, bar %.2f)", question, best, query.bar)
+            return iter(())
+        return (self._hit(entry, comparisons) for entry in ranked)
 
-    def _rank(self, query: _Query) -> list[Hit]:
+    def _rank(self, query: _Query) -> tuple[list[tuple[float, int]], list[Target]]:
+        """The candidates that score, as (negated score, id) best first, and the
+        comparisons among them: id ``len(targets) + i`` is comparison ``i``.
+
+        Ties go to the lower target id, comparisons last in the order they were made.
+        """
         if not query.slots:
-            return []
-        text_by_slot: list[dict[int, float]] = []
-        text_total: dict[int, float] = defaultdict(float)
-        for slot in query.slots:
-            best: dict[int, float] = {}
-            for term, factor in slot.terms.items():
-                postings = self._postings.get(term)
-                if postings is None:
-                    continue
-                idf = self._idf[term] * factor
-                tids, weights = postings
-                for tid, weight in zip(tids[:MAX_POSTINGS], weights[:MAX_POSTINGS], strict=True):
-                    score = idf * weight
-                    if score > best.get(tid, 0.0):
-                        best[tid] = score
-            text_by_slot.append(best)
-            for tid, score in best.items():
-                text_total[tid] += score
-
-        candidates = set(
-            heapq.nlargest(TEXT_CANDIDATES, text_total, key=lambda t: (text_total[t], -t))
-        )
+            return [], []
+        text_by_slot = [self._text_scores(slot) for slot in query.slots]
+        candidates = _top_text(text_by_slot)
         named = _named(query)
         candidates.update(self._composed(named))
-        hits = [self._hit(tid, query, text_by_slot) for tid in candidates]
-        hits.extend(self._comparisons(named, query))
-        hits = [hit for hit in hits if hit.score > 0.0]
-        hits.sort(key=lambda hit: (-hit.score, self._ids.get(hit.target, len(self._ids))))
-        return hits
+        bonus = _bonuses(query.cues) if query.cues else {}
+        slots = [(s.concepts, t) for s, t in zip(query.slots, text_by_slot, strict=True)]
+        ranked: list[tuple[float, int]] = []
+        for tid in candidates:
+            score = self._score(tid, query, slots, bonus)
+            if score > 0.0:
+                ranked.append((-score, tid))
+        after = len(self._targets)
+        comparisons: list[Target] = []
+        for score, target in self._comparisons(named, query, bonus):
+            if score > 0.0:
+                ranked.append((-score, after + len(comparisons)))
+                comparisons.append(target)
+        ranked.sort()
+        return ranked, comparisons
+
+    def _hit(self, entry: tuple[float, int], comparisons: Sequence[Target]) -> Hit:
+        """The :class:`Hit` of one entry of :meth:`_rank`."""
+        negated, tid = entry
+        if tid < len(self._targets):
+            return Hit(self._targets[tid], self._titles[tid], -negated, self._commands[tid])
+        target = comparisons[tid - len(self._targets)]
+        title = self._comparison_title(target)
+        return Hit(target, title, -negated, _compare_command(target))
+
+    def _text_scores(self, slot: _Slot) -> dict[int, float]:
+        """Target id -> the best IDF-weighted text match of one slot's terms.
+
+        A posting group gives every target in it the same score, so each is written in
+        one call; groups go lowest score first, so a target ends with its best.
+        """
+        groups: list[tuple[float, array[int]]] = []
+        for term, factor in slot.terms.items():
+            postings = self._postings.get(term)
+            if postings is None:
+                continue
+            idf = self._idf[term] * factor
+            for weight, tids in postings:
+                groups.append((idf * weight, tids))
+        if len(groups) == 1:
+            score, tids = groups[0]
+            return dict.fromkeys(tids, score)
+        groups.sort(key=operator.itemgetter(0))
+        best: dict[int, float] = {}
+        for score, tids in groups:
+            best.update(dict.fromkeys(tids, score))
+        return best
 
     def _composed(self, named: Sequence[str]) -> set[int]:
         """Targets made of what the question names: phases, profiles, cells, rows, tables."""
         found: set[int] = set()
-        subjects = [c[2:] for c in named if c.startswith("s:")]
-        aspects = [c[2:].split(":", 1) for c in named if c.startswith("a:")]
-        content = self.catalog.content
+        aspects: list[int] = []  # the first cell of each methodologies' aspect named
         for concept in named:
-            if concept == _OVERVIEW:
-                self._maybe(found, Target(Kind.OVERVIEW))
-            elif concept.startswith("p:"):
-                self._maybe(found, Target(Kind.PHASE, phase=concept[2:]))
-        for table_key, aspect_key in aspects:
-            table = content.table(table_key)
-            if table is not None:
-                self._maybe(found, _row(table, aspect_key))
-        for subject in subjects:
-            table = content.table(self._subject_table[subject])
-            if table is None:
-                continue
-            if table.key != METHODOLOGIES:
-                self._maybe(found, _whole(table))
-                continue
-            self._maybe(found, Target(Kind.METHODOLOGY, table=table.key, subjects=(subject,)))
-            for aspect_table, aspect_key in aspects:
-                if aspect_table == table.key:
-                    cell = Target(
-                        Kind.CELL, table=table.key, subjects=(subject,), aspect=aspect_key
-                    )
-                    self._maybe(found, cell)
+            first = self._cells.get(concept)
+            if first is not None:
+                aspects.append(first)
+        for concept in named:
+            tid = self._alone.get(concept)
+            if tid is not None:
+                found.add(tid)
+            position = self._positions.get(concept)
+            if position is not None:  # a methodology: its cell on each aspect named
+                found.update(first + position for first in aspects)
         return found
 
-    def _maybe(self, found: set[int], target: Target) -> None:
-        tid = self._ids.get(target)
-        if tid is not None:
-            found.add(tid)
+    def _score(
+        self,
+        tid: int,
+        query: _Query,
+        slots: Sequence[tuple[Mapping[str, float], Mapping[int, float]]],
+        bonus: Mapping[Kind, float],
+    ) -> float:
+        """How well target ``tid`` answers the question: slot by slot, the better of a
+        concept it is about and its text, then cohesion and cue bonuses.
 
-    def _hit(self, tid: int, query: _Query, text_by_slot: Sequence[Mapping[int, float]]) -> Hit:
-        target = self._targets[tid]
+        ``slots`` has each slot's concepts with its text scores (:meth:`_text_scores`).
+        """
+        kind = self._targets[tid].kind
         concepts = self._concepts[tid]
-        lone_row = target.kind is Kind.ROW and target.table == METHODOLOGIES
         score = 0.0
         subject_named = False
-        for slot, text in zip(query.slots, text_by_slot, strict=True):
+        for slot_concepts, text in slots:
             matched = text.get(tid, 0.0)
+            if not slot_concepts:
+                score += matched
+                continue
             named = 0.0
             backed = False
-            for concept, certainty in slot.concepts.items():
-                if concept not in concepts:
+            for concept, weight, subject in concepts:
+                certainty = slot_concepts.get(concept)
+                if certainty is None:
                     continue
-                weight = _concept_weight(concept)
-                if concept.startswith("s:"):
+                if subject:
                     subject_named = True
-                    if target.kind is Kind.ROW:
-                        weight = _ROW_SUBJECT
                 else:
                     backed = True
-                    if lone_row:
-                        weight = _LONE_ROW_ASPECT
-                named = max(named, weight * certainty)
-            score += max(named, matched)
+                if weight * certainty > named:
+                    named = weight * certainty
+            # The better of the two (written out: max() and min() cost more here).
+            score += named if named >= matched else matched
             if backed:  # a phase or aspect name that the content's own text backs up
-                score += _AGREEMENT * min(named, matched)
-        score += self._cohesion(tid, query)
-        if target.kind is Kind.CELL and not subject_named:
+                score += _AGREEMENT * (named if named <= matched else matched)
+        if query.cohesive and self._sentences[tid]:
+            score += self._cohesion(tid, query)
+        if kind is _CELL and not subject_named:
             score *= _UNNAMED_SUBJECT
-        if score > 0.0:
-            score += _cue_bonus(query, target.kind)
-        return Hit(target, self._titles[tid], round(score, 6), self._commands[tid])
+        if score > 0.0 and bonus:
+            score += bonus.get(kind, 0.0)
+        return round(score, 6)
 
     def _cohesion(self, tid: int, query: _Query) -> float:
-        """Several words of the question in one sentence ('archive data') say more."""
+        """Several words of the question in one sentence ('archive data') say more.
+
+        Only the question's terms that the target has are looked for, each with the
+        slots it stands for; a target with fewer than two such slots has none.
+        """
+        sentences = self._sentences[tid]
+        terms = self._terms[tid]
+        present = [(term, bits) for term, bits in query.term_slots.items() if term in terms]
+        reach = 0
+        for _, bits in present:
+            reach |= bits
+        most_possible = reach.bit_count()
+        if most_possible < 2:
+            return 0.0
         most = 0
-        for sentence in self._sentences[tid]:
-            found = sum(1 for slot in query.slots if any(t in slot.terms for t in sentence))
-            most = max(most, found)
+        for sentence in sentences:
+            found = 0
+            for term, bits in present:
+                if term in sentence:
+                    found |= bits
+            if found.bit_count() > most:
+                most = found.bit_count()
+                if most == most_possible:
+                    break
         return _COHESION * (most - 1) if most > 1 else 0.0
 
-    def _comparisons(self, named: Sequence[str], query: _Query) -> list[Hit]:
-        """Two methodologies named: compare them, whole and on each aspect named."""
+    def _comparisons(
+        self, named: Sequence[str], query: _Query, bonus: Mapping[Kind, float]
+    ) -> list[tuple[float, Target]]:
+        """Two methodologies named: compare them, whole and on each aspect named.
+
+        Scored here; made into hits (with their titles) only when read.
+        """
         table = self.catalog.methodologies
         subjects = [
             c[2:] for c in named if c.startswith("s:") and self._subject_table[c[2:]] == table.key
@@ -1047,15 +1242,15 @@ class Asker:
             return []
         prefix = f"a:{table.key}:"
         aspects = [c[len(prefix) :] for c in named if c.startswith(prefix)][:MAX_NAMED]
-        bonus = _cue_bonus(query, Kind.COMPARISON)
-        hits: list[Hit] = []
+        extra = bonus.get(Kind.COMPARISON, 0)
+        scored: list[tuple[float, Target]] = []
         for i, first in enumerate(subjects):
             for second in subjects[i + 1 :]:
                 for aspect in ["", *aspects]:
                     concepts = {_subject_concept(first), _subject_concept(second)}
                     if aspect:
                         concepts.add(_aspect_concept(table.key, aspect))
-                    score = bonus + sum(
+                    score = extra + sum(
                         max(
                             (
                                 _concept_weight(c) * w
@@ -1069,15 +1264,17 @@ class Asker:
                     target = Target(
                         Kind.COMPARISON, table=table.key, subjects=(first, second), aspect=aspect
                     )
-                    title = self._comparison_title(table, target)
-                    hits.append(Hit(target, title, round(score, 6), _compare_command(target)))
-        return hits
+                    scored.append((round(score, 6), target))
+        return scored
 
-    def _comparison_title(self, table: Table, target: Target) -> str:
+    def _comparison_title(self, target: Target) -> str:
+        """The title of a comparison of methodologies (as the comparison answer has it)."""
+        table = self.catalog.methodologies
         names = " vs ".join(_subject(table, key).name for key in target.subjects)
         if not target.aspect:
             return names
-        return f"{names} · {_aspect(table, target.aspect).name}"
+        aspect = self._profile_aspects.get(target.aspect) or _aspect(table, target.aspect)
+        return f"{names} · {aspect.name}"
 
     # -- answering ------------------------------------------------------------------------
 
@@ -1088,13 +1285,13 @@ class Asker:
         """
         started = time.perf_counter()
         hits = self._search(question)
-        if not hits:
+        best = next(hits, None)
+        if best is None:
             return self.not_sure(question)
-        best = hits[0]
         answer = self.answer_for(best.target)
         floor = max(MIN_SCORE, best.score * _SEE_ALSO_SHARE)
         lines: list[str] = []
-        for hit in hits[1:]:
+        for hit in hits:  # the runners-up, read only as far as needed
             if len(lines) == 2 or hit.score < floor:
                 break
             if hit.command is None or hit.target == best.target:
@@ -1151,13 +1348,12 @@ class Asker:
         aspect = methodologies.aspects[0].key
         lines = [
             f"• The {content.sdlc.sdlc.title} as a whole — `/phases`",
-            f"• A phase ({_listing(p.name for p in content.phases)}) — "
-            f"`/phase name:{content.phases[0].key}`",
-            f"• A methodology ({_listing(s.name for s in methodologies.subjects)}), "
+            f"• A phase ({_listing(content.phases)}) — `/phase name:{content.phases[0].key}`",
+            f"• A methodology ({_listing(methodologies.subjects)}), "
             f"or one aspect of it — `/methodology name:{first} aspect:{aspect}`",
             f"• Two methodologies side by side — `/compare first:{first} second:{second}`",
             f"• {_vs(mlops.subjects)}, whole or on one aspect "
-            f"({_listing(a.name for a in mlops.aspects)}) — `/mlops`",
+            f"({_listing(mlops.aspects)}) — `/mlops`",
         ]
         shown = " ".join(question.split())
         if len(shown) > 80:
@@ -1186,13 +1382,37 @@ def _named(query: _Query) -> list[str]:
     """Concepts the question names, in order of first mention, surest first, no repeats."""
     seen: dict[str, None] = {}
     for slot in query.slots:
-        for concept in sorted(slot.concepts, key=lambda c: (-slot.concepts[c], c)):
+        concepts: Iterable[str] = slot.concepts
+        if len(slot.concepts) > 1:
+            concepts = sorted(slot.concepts, key=lambda c: (-slot.concepts[c], c))
+        for concept in concepts:
             seen.setdefault(concept, None)
     return list(seen)
 
 
-def _cue_bonus(query: _Query, kind: Kind) -> float:
-    return sum(_CUE_BONUS.get((cue, kind), 0.0) for cue in query.cues)
+def _top_text(text_by_slot: Sequence[Mapping[int, float]]) -> set[int]:
+    """The :data:`TEXT_CANDIDATES` targets with the most text matched over all slots
+    (ties: the lower id)."""
+    found = [scores for scores in text_by_slot if scores]
+    if not found:
+        return set()
+    total = dict(found[0])
+    so_far = total.get
+    for scores in found[1:]:  # summed slot by slot, in order, as floats add
+        for tid, score in scores.items():
+            total[tid] = so_far(tid, 0.0) + score
+    if len(total) <= TEXT_CANDIDATES:
+        return set(total)
+    top = heapq.nlargest(
+        TEXT_CANDIDATES, zip(total.values(), map(operator.neg, total), strict=True)
+    )
+    return {-negated for _, negated in top}
+
+
+@lru_cache(maxsize=16)
+def _bonuses(cues: frozenset[str]) -> Mapping[Kind, float]:
+    """What the cues of a question add to each kind of target (a few sets of cues exist)."""
+    return {kind: sum(_CUE_BONUS.get((cue, kind), 0.0) for cue in cues) for kind in Kind}
 
 
 def _require(question: str) -> None:
@@ -1204,15 +1424,6 @@ def _require(question: str) -> None:
 
 def _vs(subjects: Sequence[Subject]) -> str:
     return " vs ".join(s.name for s in subjects)
-
-
-def _row(table: Table, aspect_key: str) -> Target:
-    keys = tuple(s.key for s in table.subjects)
-    return Target(Kind.ROW, table=table.key, subjects=keys, aspect=aspect_key)
-
-
-def _whole(table: Table) -> Target:
-    return Target(Kind.TABLE, table=table.key, subjects=tuple(s.key for s in table.subjects))
 
 
 def _table_command(table: Table, aspect: Aspect | None = None) -> str | None:
@@ -1243,12 +1454,13 @@ def _aspect(table: Table, key: str) -> Aspect:
     return aspect
 
 
-def _listing(names: Iterable[str], limit: int = 8) -> str:
-    shown: list[str] = []
-    more = 0
-    for name in names:
-        if len(shown) < limit:
-            shown.append(name)
-        else:
-            more += 1
-    return ", ".join(shown) + (f" and {more} more" if more else "")
+class _HasName(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def _listing(items: Sequence[_HasName], limit: int = 8) -> str:
+    """The names of the first ``limit`` items, and how many more there are (not read)."""
+    shown = ", ".join(item.name for item in items[:limit])
+    more = len(items) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
