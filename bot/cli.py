@@ -154,6 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except Exception as exc:
+        log.debug("unexpected error in phasebot %s", " ".join(arguments), exc_info=True)
+        print(f"phasebot: {apology(exc)}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def apology(exc: BaseException) -> str:
+    """One line for a bug: what broke, and how to see the traceback."""
+    return (
+        f"sorry, something went wrong on my side ({type(exc).__name__}: {exc}). "
+        "Run with LOG_LEVEL=DEBUG for the details."
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -272,5 +284,9 @@ def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str
             answer = loop.run_until_complete(console.execute(line))
         except PhasebotError as exc:
             print(exc.user_message() + "\n", flush=True)
+            continue
+        except Exception as exc:
+            log.debug("unexpected error answering %r", line, exc_info=True)
+            print(apology(exc) + "\n", flush=True)
             continue
         print(render_text(answer), flush=True)

@@ -287,7 +287,7 @@ class Console:
 def _whole_number(text: str | None, name: str, low: int, high: int, default: int) -> int:
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not low <= int(text) <= high:
         raise InvalidRequest(f"{name} must be a whole number from {low} to {high}.")
     return int(text)
 

@@ -32,6 +32,12 @@ TABLE_FILES = ("methodologies.toml", "mlops.toml")
 METHODOLOGIES = "methodologies"
 MLOPS = "mlops"
 
+# The project-tracking rules (bot.core.progress) rely on these keys, so every content
+# directory must have them: the default methodology, and the phases where an iteration
+# of an iterative methodology ends (`/project next` from the last one loops to phase 1).
+DEFAULT_METHODOLOGY = "waterfall"
+ITERATION_END_KEYS = ("testing", "deployment")
+
 
 def bundled_content_dir() -> Path:
     """The content shipped with phasebot, in a wheel or in a source checkout."""
@@ -63,6 +69,7 @@ def load_content(directory: Path | None = None) -> Content:
         problems.extend(_check_table_set(parsed))
     if aliases is not None:
         problems.extend(_check_aliases(sdlc, tables, aliases))
+    problems.extend(_check_tracking_keys(sdlc, tables[0]))
     if problems or sdlc is None or aliases is None:
         raise ContentError(problems)
     content = Content(sdlc=sdlc, tables=tuple(parsed), aliases=aliases)
@@ -184,6 +191,23 @@ def _check_table_set(tables: list[Table]) -> list[str]:
                     f"'{subject.key}' is already used in {owners[subject.key]}"
                 )
             owners.setdefault(subject.key, name)
+    return problems
+
+
+def _check_tracking_keys(sdlc: SDLC | None, methodologies: Table | None) -> list[str]:
+    """The keys the progress rules need (see ITERATION_END_KEYS, DEFAULT_METHODOLOGY)."""
+    problems = []
+    why = "project tracking needs it"
+    if sdlc is not None:
+        keys = {p.key for p in sdlc.phases}
+        for key in ITERATION_END_KEYS:
+            if key not in keys:
+                problems.append(f"{SDLC_FILE}: entry phases: no phase with key '{key}' ({why})")
+    if methodologies is not None and methodologies.subject(DEFAULT_METHODOLOGY) is None:
+        problems.append(
+            f"{TABLE_FILES[0]}: entry subjects: no subject with key '{DEFAULT_METHODOLOGY}' "
+            f"({why}: it is the default methodology)"
+        )
     return problems
 
 

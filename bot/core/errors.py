@@ -41,7 +41,8 @@ class NotFound(PhasebotError):
 
     def user_message(self) -> str:
         article = "an" if self.kind[:1] in "aeiou" else "a"
-        text = f"I don't know {article} {self.kind} called “{self.query}”."
+        query = self.query if len(self.query) <= 80 else self.query[:79] + "…"
+        text = f"I don't know {article} {self.kind} called “{query}”."
         if self.suggestions:
             quoted = ", ".join(f"“{s}”" for s in self.suggestions)
             text += f" Did you mean {quoted}?"
@@ -88,7 +89,7 @@ class ProgressError(PhasebotError):
 class NoPhaseYet(ProgressError):
     def __init__(self) -> None:
         super().__init__(
-            "This channel has no project phase yet. Start with `/project set phase:planning`."
+            "This channel has no project phase yet. Start with `/project set phase:1`."
         )
 
 

@@ -23,7 +23,10 @@ from bot.core.text import normalize
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
 
-_PHASE_NUMBER = re.compile(r"^\s*(?:phase\s*)?#?(\d+)\s*$", re.IGNORECASE)
+CHOICE_LABEL_LIMIT = 100
+"""Discord's limit on a choice's label."""
+
+_PHASE_NUMBER = re.compile(r"^\s*(?:phase\s*)?#?([0-9]{1,9})\s*$", re.IGNORECASE)
 
 T = TypeVar("T")
 
@@ -387,7 +390,7 @@ class Catalog:
             ranked = self._subjects.rank(current, MAX_CHOICES)
         else:
             ranked = [s for s in self._subjects.rank(current) if self.table_of(s) is table]
-        return [Choice(s.name, s.key) for s in ranked[:MAX_CHOICES]]
+        return [Choice(_label(s.name), s.key) for s in ranked[:MAX_CHOICES]]
 
     def aspect(self, table: Table, query: str) -> Aspect:
         """Resolve an aspect of ``table`` by key, alias, name or unique prefix."""
@@ -402,7 +405,12 @@ class Catalog:
 
     def complete_aspect(self, table: Table, current: str) -> list[Choice]:
         ranked = self._aspects[table.key].rank(current, MAX_CHOICES)
-        return [Choice(a.name, a.key) for a in ranked[:MAX_CHOICES]]
+        return [Choice(_label(a.name), a.key) for a in ranked[:MAX_CHOICES]]
+
+
+def _label(name: str) -> str:
+    """A choice label within Discord's 100 characters (the value stays the full key)."""
+    return name if len(name) <= CHOICE_LABEL_LIMIT else name[: CHOICE_LABEL_LIMIT - 1] + "…"
 
 
 def _subject_kind(table: Table | None) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal, TypeVar, get_args
 
-from bot.core.content import METHODOLOGIES
+from bot.core.content import DEFAULT_METHODOLOGY, ITERATION_END_KEYS, METHODOLOGIES
 from bot.core.errors import (
     AlreadyInPhase,
     AtFirstPhase,
@@ -54,13 +54,10 @@ MAX_CHOICES: Final = 25
 MAX_CHOICE_LABEL: Final = 100
 """Discord's limit on an autocomplete choice's name."""
 
-DEFAULT_METHODOLOGY: Final = "waterfall"
 
-ITERATION_END_KEYS: Final = ("testing", "deployment")
-"""Phases from which a move to the first phase starts a new iteration (iterative methodologies)."""
-
-LOOP_FROM_KEY: Final = "deployment"
-"""In an iterative methodology, ``next`` from this phase goes back to the first phase."""
+LOOP_FROM_KEY: Final = ITERATION_END_KEYS[-1]
+"""In an iterative methodology, ``next`` from this phase goes back to the first phase.
+(A move from any of ITERATION_END_KEYS to the first phase starts a new iteration.)"""
 
 TICKED: Final = "☑"
 UNTICKED: Final = "☐"
@@ -72,7 +69,7 @@ MOVE_KINDS: Final[tuple[str, ...]] = get_args(MoveKind)
 
 T = TypeVar("T")
 
-_NUMBER = re.compile(r"^\s*#?(\d+)\.?\s*$")
+_NUMBER = re.compile(r"^\s*#?([0-9]{1,9})\.?\s*$")
 
 
 # -- errors that only progress raises ----------------------------------------------------

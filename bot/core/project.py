@@ -24,10 +24,10 @@ from bot.core.answer import (
     mention,
     timestamp,
 )
+from bot.core.content import DEFAULT_METHODOLOGY
 from bot.core.knowledge import phase_title
 from bot.core.models import Content, Phase
 from bot.core.progress import (
-    DEFAULT_METHODOLOGY,
     MAX_NOTE_LENGTH,
     TICKED,
     UNTICKED,
@@ -50,7 +50,7 @@ HISTORY_PAGE_SIZE: Final = 10
 """History lines per page. 10 lines of at most ~330 characters fit one description."""
 
 
-START_HINT: Final = "`/project set phase:planning`"
+START_HINT: Final = "`/project set phase:1`"
 REWORK_MARK: Final = "rework ↺"
 
 

@@ -18,6 +18,8 @@ from bot.discord.permissions import tracks_projects
 from bot.discord.respond import component_view, edit_answer
 
 ALL_ASPECTS = "*"
+CUSTOM_ID_LIMIT = 100
+"""Discord's limit on a component's custom_id."""
 KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
@@ -141,8 +143,10 @@ def compare_view(
         discord.SelectOption(label=a.name[:100], value=a.key, default=a.key == chosen)
         for a in table.aspects
     ]
-    first_key = subject.key
-    second_key = catalog.subject(second).key
+    custom_id = f"pb:cmp:{subject.key}:{catalog.subject(second).key}"
+    if len(custom_id) > CUSTOM_ID_LIMIT:  # very long keys in a team's own content
+        return None
+    _, _, first_key, second_key = custom_id.split(":")
     return component_view(AspectSelect(first_key, second_key, options))
 
 

@@ -28,9 +28,9 @@ from typing import Any, Final, cast
 
 import aiosqlite
 
+from bot.core.content import DEFAULT_METHODOLOGY
 from bot.core.models import Content
 from bot.core.progress import (
-    DEFAULT_METHODOLOGY,
     EVENT_KINDS,
     MOVE_KINDS,
     Actor,

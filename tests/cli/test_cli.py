@@ -283,3 +283,27 @@ def test_bare_phasebot_prints_help(tmp_path: Path) -> None:
     result = run(cwd=tmp_path)
     assert result.returncode == 2
     assert "usage: phasebot" in result.stdout
+
+
+def test_a_bug_is_one_line_with_a_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from bot.core.knowledge import Knowledge
+
+    def broken(self: Knowledge, name: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Knowledge, "phase", broken)
+    assert main(["ask", "/phase 1"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "phasebot: sorry, something went wrong on my side (RuntimeError: boom). "
+        "Run with LOG_LEVEL=DEBUG for the details."
+    ]
+
+
+def test_odd_digits_are_refused_politely(tmp_path: Path) -> None:
+    result = run("ask", "/project history limit:²", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "limit must be a whole number from 1 to 50" in _one_line_error(result)

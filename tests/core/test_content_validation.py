@@ -166,3 +166,21 @@ def test_every_problem_in_one_run(content_copy: Path) -> None:
         "sdlc.toml",
         "sdlc.toml",
     ], problems
+
+
+def test_keys_project_tracking_relies_on_are_required(content_copy: Path) -> None:
+    _edit(content_copy, "sdlc.toml", 'key = "deployment"', 'key = "release"')
+    _edit(content_copy, "aliases.toml", 'release = "deployment"\n', "")
+    _edit(content_copy, "aliases.toml", 'deploy = "deployment"\n', 'deploy = "release"\n')
+    _edit(content_copy, "aliases.toml", 'rollout = "deployment"\n', "")
+    _edit(content_copy, "methodologies.toml", 'key = "waterfall"', 'key = "cascade"')
+    _edit(content_copy, "methodologies.toml", "waterfall = ", "cascade = ")
+    problems = _problems(content_copy)
+    assert (
+        "sdlc.toml: entry phases: no phase with key 'deployment' (project tracking needs it)"
+        in problems
+    )
+    assert any(
+        p.startswith("methodologies.toml: entry subjects: no subject with key 'waterfall'")
+        for p in problems
+    )

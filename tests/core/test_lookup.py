@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.core.content import load_content
 from bot.core.errors import UnknownAspect, UnknownPhase, UnknownSubject
 from bot.core.lookup import MAX_CHOICES, Catalog
 
@@ -116,3 +119,16 @@ def test_phase_autocomplete_best_first(catalog: Catalog) -> None:
 def test_autocomplete_is_capped(catalog: Catalog) -> None:
     assert len(catalog.complete_aspect(catalog.mlops, "")) == 12 <= MAX_CHOICES
     assert [c.value for c in catalog.complete_subject("", catalog.mlops)] == ["mlops", "devops"]
+
+
+def test_long_names_make_short_labels(content_copy: Path) -> None:
+    long_name = "Flexibility " + "and adaptability " * 10
+    toml = content_copy / "methodologies.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('name = "Flexibility"', f'name = "{long_name}"'),
+        encoding="utf-8",
+    )
+    catalog = Catalog(load_content(content_copy))
+    (choice,) = catalog.complete_aspect(catalog.methodologies, "flexib")
+    assert len(choice.label) == 100 and choice.label.endswith("…")
+    assert choice.value == "flexibility"

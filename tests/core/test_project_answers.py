@@ -58,7 +58,7 @@ def state(phase: str | None, methodology: str = "waterfall", iteration: int = 1)
 def test_status_without_phase_says_how_to_start() -> None:
     answer = status_answer(ProjectStatus(ProjectState()), CONTENT)
     assert answer.title == "No project phase yet"
-    assert "/project set phase:planning" in answer.description
+    assert "/project set phase:1" in answer.description
     assert answer.fields == ()
     within_limits(answer)
 

@@ -34,3 +34,23 @@ async def test_a_huge_answer_is_shown_in_part_with_a_note(
     assert note.startswith(f"This answer is too long for chat: showing {MAX_MESSAGES - 1} of ")
     field_names = [f["name"] for f in result.embeds[0]["fields"]]
     assert field_names[:2] == ["1 · Planning", "2 · Analysis"]
+
+
+async def test_long_subject_keys_drop_the_aspect_menu_not_the_answer(
+    content_copy: Path, settings: Settings
+) -> None:
+    agile_key = "agile-" + "x" * 50
+    spiral_key = "spiral-" + "y" * 50
+    for name in ("methodologies.toml", "aliases.toml"):
+        path = content_copy / name
+        text = path.read_text(encoding="utf-8")
+        text = text.replace('"agile"', f'"{agile_key}"').replace("agile = ", f"{agile_key} = ")
+        text = text.replace('"spiral"', f'"{spiral_key}"').replace("spiral = ", f"{spiral_key} = ")
+        path.write_text(text, encoding="utf-8")
+    custom = Settings(**{**settings.model_dump(), "content_dir": content_copy})
+    async with Harness(create_bot(custom)) as h:
+        result = await h.command("compare", {"first": "Agile", "second": "Spiral"})
+    assert not result.ephemeral
+    assert result.embed()["title"] == "Agile vs Spiral"
+    assert len(result.embed()["fields"]) == 10
+    assert result.custom_ids() == []  # a custom_id would pass Discord's 100 characters

@@ -48,7 +48,7 @@ async def test_status_without_a_phase_says_so_and_how_to_start(harness: Harness)
     assert embed["title"] == "No project phase yet"
     assert lines(embed["description"]) == [
         "No SDLC phase is tracked here yet.",
-        "Start with `/project set phase:planning`, then move on with `/project next`.",
+        "Start with `/project set phase:1`, then move on with `/project next`.",
     ]
     assert embed["color"] == INFO_COLOUR
     assert "fields" not in embed

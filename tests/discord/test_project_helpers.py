@@ -66,7 +66,7 @@ AT_LAST = (
     "There is no next phase; use `/project set` to start over."
 )
 AT_FIRST = "The project is already in the first phase, Planning. There is no phase before it."
-NO_PHASE = "This channel has no project phase yet. Start with `/project set phase:planning`."
+NO_PHASE = "This channel has no project phase yet. Start with `/project set phase:1`."
 
 _TIMESTAMP = re.compile(r"<t:(\d+):R>")
 

@@ -49,7 +49,7 @@ async def test_history_of_an_untouched_channel(harness: Harness) -> None:
     [embed] = result.embeds
     assert embed["title"] == "Project history"
     assert embed["description"] == (
-        "Nothing has happened here yet. Start with `/project set phase:planning`."
+        "Nothing has happened here yet. Start with `/project set phase:1`."
     )
     assert "footer" not in embed
     assert result.custom_ids() == []

@@ -134,7 +134,7 @@ async def test_confirming_clears_this_channel_only(harness: Harness, settings: S
     assert embed["title"] == "Project progress reset"
     assert embed["description"] == (
         f"{mention(mia)} cleared this project's phase, checklist and history. "
-        "The methodology is kept. Start again with `/project set phase:planning`."
+        "The methodology is kept. Start again with `/project set phase:1`."
     )
     assert embed["color"] == WARNING_COLOUR
 
@@ -261,7 +261,7 @@ async def test_reset_of_an_untouched_channel_says_there_is_nothing(harness: Harn
     confirmed = await harness.click(asked, yes(asked), user=mia, permissions=MANAGER)
     assert asked.embed()["title"] == "Nothing to reset"
     assert asked.embed()["description"] == (
-        "No phase, checklist or history is tracked here. Start with `/project set phase:planning`."
+        "No phase, checklist or history is tracked here. Start with `/project set phase:1`."
     )
     assert confirmed.callback_type == 7
 
