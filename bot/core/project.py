@@ -55,10 +55,15 @@ REWORK_MARK: Final = "rework ↺"
 
 
 class HistoryPage(NamedTuple):
-    """One page of history and how many pages there are (at least 1)."""
+    """One page of history, how many pages there are (at least 1), and what lies around
+    it: the newest and oldest event ids shown, and whether there are newer or older ones."""
 
     answer: Answer
     pages: int
+    newest_id: int | None = None
+    oldest_id: int | None = None
+    has_newer: bool = False
+    has_older: bool = False
 
 
 def role_mention(role_id: int) -> str:
@@ -306,14 +311,21 @@ def history_answer(
     content: Content,
     page: int = 0,
     page_size: int = HISTORY_PAGE_SIZE,
+    *,
+    newer: int | None = None,
 ) -> HistoryPage:
     """Page ``page`` (0-based) of the history, newest first, and the page count.
 
     ``events`` are that page's events as the store returns them (newest first,
     ``limit=page_size, offset=page_offset(page, page_size)``); ``total`` is the
-    store's count of all events.
+    store's count of all events. With ``newer`` (how many events are newer than the
+    page, for pages anchored on an event id) the page number is worked out from it.
     """
     pages = page_count(total, page_size)
+    if newer is None:
+        newer = page_offset(page, page_size)
+    else:
+        page = -(-newer // page_size)
     people: dict[int, str] = {}
     if total == 0:
         return HistoryPage(
@@ -340,6 +352,10 @@ def history_answer(
             people=people,
         ),
         pages,
+        newest_id=shown[0].id if shown else None,
+        oldest_id=shown[-1].id if shown else None,
+        has_newer=newer > 0,
+        has_older=newer + len(shown) < total,
     )
 
 

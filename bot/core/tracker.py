@@ -54,6 +54,15 @@ class ProgressRepository(Protocol):
         self, scope: Scope, limit: int, offset: int = 0
     ) -> tuple[list[Event], int]: ...
 
+    async def history_near(
+        self,
+        scope: Scope,
+        limit: int,
+        *,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> tuple[list[Event], int, int]: ...
+
     async def move(
         self,
         scope: Scope,
@@ -150,6 +159,21 @@ class Tracker:
             page = last
             events, total = await self.store.history(scope, page_size, page_offset(page, page_size))
         return history_answer(events, total, self.content, page, page_size)
+
+    async def history_near(
+        self,
+        scope: Scope,
+        page_size: int = HISTORY_PAGE_SIZE,
+        *,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> HistoryPage:
+        """A page next to an event already shown (for ◀ ▶ buttons): it stays put when
+        someone changes the project between two clicks."""
+        events, total, newer = await self.store.history_near(
+            scope, page_size, older_than=older_than, newer_than=newer_than
+        )
+        return history_answer(events, total, self.content, page_size=page_size, newer=newer)
 
     async def reset(self, scope: Scope, actor: Actor) -> Answer:
         cleared = await self.store.reset(scope, actor)

@@ -163,6 +163,45 @@ class ProgressStore:
                 )
         return [_event(row[:-1]) for row in rows], total
 
+    async def history_near(
+        self,
+        scope: Scope,
+        limit: int,
+        *,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> tuple[list[Event], int, int]:
+        """A page anchored on an event id rather than a position, so pages don't shift
+        when someone changes the project between two clicks.
+
+        ``older_than``: the ``limit`` events just older than that event id; ``newer_than``:
+        the ``limit`` just newer; neither: the newest. Returns the events newest first,
+        the total count, and how many events are newer than the page. An anchor past the
+        end (the history got shorter) gives the oldest or the newest page instead.
+        """
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        where, order, anchor = "", "DESC", tuple[int, ...]()
+        if older_than is not None:
+            where, anchor = " AND e.id < ?", (older_than,)
+        elif newer_than is not None:
+            where, order, anchor = " AND e.id > ?", "ASC", (newer_than,)
+        async with self._reading() as db:
+            rows = await _history_rows(db, scope, limit, where, order, anchor)
+            if not rows and (older_than is not None or newer_than is not None):
+                rows = await _history_rows(db, scope, limit, "", order, ())
+            if not rows:
+                total = int(
+                    await _scalar(
+                        db,
+                        "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?",
+                        _key(scope),
+                    )
+                )
+                return [], total, 0
+        rows.sort(key=lambda row: -int(row[0]))
+        return [_event(row[:-2]) for row in rows], int(rows[0][-2]), int(rows[0][-1])
+
     async def editor_role(self, guild_id: int) -> int | None:
         """The role allowed to change progress in ``guild_id``, if one is set."""
         async with self._reading() as db:
@@ -460,6 +499,30 @@ def _describe(scope: Scope) -> str:
     if scope.guild_id is None:
         return f"dm {scope.channel_id}"
     return f"guild {scope.guild_id} channel {scope.channel_id}"
+
+
+async def _history_rows(
+    db: aiosqlite.Connection,
+    scope: Scope,
+    limit: int,
+    where: str,
+    order: str,
+    anchor: tuple[int, ...],
+) -> list[Any]:
+    """Events of a channel with the total and, per row, how many events are newer."""
+    return list(
+        await db.execute_fetchall(
+            "SELECT e.id, e.kind, e.from_phase, e.to_phase, e.actor_id, e.actor_name, e.at, "
+            "e.note, e.rework, e.iteration, e.new_iteration, e.detail, "
+            "(SELECT count(*) FROM events WHERE guild_id = e.guild_id "
+            "AND channel_id = e.channel_id), "
+            "(SELECT count(*) FROM events WHERE guild_id = e.guild_id "
+            "AND channel_id = e.channel_id AND id > e.id) "
+            f"FROM events AS e WHERE e.guild_id = ? AND e.channel_id = ?{where} "
+            f"ORDER BY e.id {order} LIMIT ?",
+            (*_key(scope), *anchor, limit),
+        )
+    )
 
 
 _STATUS_SQL: Final = (

@@ -92,7 +92,10 @@ async def test_a_page_exactly_full_has_no_buttons(harness: Harness) -> None:
 
     await editor(harness, "project next")
     paged = await harness.command("project history", {"limit": 3})
-    assert paged.custom_ids() == ["pb:hist:0:3", "pb:hist:1:3"]
+    assert [re.sub(r":\d+:", ":<id>:", c) for c in paged.custom_ids()] == [
+        "pb:hist:newer:<id>:3",
+        "pb:hist:older:<id>:3",
+    ]
     assert paged.embed()["footer"]["text"] == "Page 1 of 2 · 4 entries · newest first"
 
 
@@ -111,15 +114,16 @@ async def test_history_pages_are_turned_in_place(harness: Harness) -> None:
         "type": 2,
         "style": 2,
         "label": NEWER,
-        "custom_id": "pb:hist:0:3",
+        "custom_id": button(first, NEWER)["custom_id"],
         "disabled": True,
         "id": button(first, NEWER)["id"],
     }
-    assert button(first, OLDER)["custom_id"] == "pb:hist:1:3"
+    assert re.fullmatch(r"pb:hist:older:\d+:3", button(first, OLDER)["custom_id"])
     assert not button(first, OLDER).get("disabled")
 
     # Anyone may turn the page (reading is open); the same message is edited.
-    second = await harness.click(first, "pb:hist:1:3", user=FakeUser.new("someone-else"))
+    older = button(first, OLDER)["custom_id"]
+    second = await harness.click(first, older, user=FakeUser.new("someone-else"))
 
     assert second.callback_type == 7
     assert second.message_id == first.message_id
@@ -131,10 +135,10 @@ async def test_history_pages_are_turned_in_place(harness: Harness) -> None:
         "Planning → **Analysis**",
     ]
     assert page2["footer"]["text"] == "Page 2 of 3 · 7 entries · newest first"
-    assert first.custom_ids() == ["pb:hist:0:3", "pb:hist:2:3"]
+    assert len(first.custom_ids()) == 2
     assert not button(first, NEWER).get("disabled")
 
-    third = await harness.click(first, "pb:hist:2:3")
+    third = await harness.click(first, button(first, OLDER)["custom_id"])
     assert third.callback_type == 7
     page3 = first.embed()
     assert [plain(line).split(" · ")[0] for line in lines(page3["description"])] == [
@@ -145,7 +149,7 @@ async def test_history_pages_are_turned_in_place(harness: Harness) -> None:
     with pytest.raises(UnsendableInteraction, match="is disabled"):
         await harness.click(first, button(first, OLDER)["custom_id"])
 
-    back = await harness.click(first, "pb:hist:1:3")  # ◀ Newer
+    back = await harness.click(first, button(first, NEWER)["custom_id"])
     assert back.callback_type == 7
     assert first.embed()["footer"]["text"] == "Page 2 of 3 · 7 entries · newest first"
     assert len(first.versions) == 4  # sent once, edited three times, never re-sent
@@ -203,7 +207,7 @@ async def test_a_stale_page_button_shows_the_last_existing_page(harness: Harness
     assert cleared.embed()["title"] == "Project progress reset"
     await walk_phases(harness, 2)
 
-    turned = await harness.click(old, "pb:hist:1:3")  # "Older ▶" on the pre-reset message
+    turned = await harness.click(old, button(old, OLDER)["custom_id"])  # on the pre-reset message
 
     assert turned.callback_type == 7
     embed = old.embed()
@@ -212,3 +216,18 @@ async def test_a_stale_page_button_shows_the_last_existing_page(harness: Harness
         "Planning → **Analysis**",
         "Start → **Planning**",
     ]
+
+
+async def test_pages_do_not_shift_when_the_project_changes_between_clicks(
+    harness: Harness,
+) -> None:
+    await walk_phases(harness, 5)  # Planning … Testing: 5 entries
+    first = await harness.command("project history", {"limit": 2})
+    page1 = [plain(line).split(" · ")[0] for line in lines(first.embed()["description"])]
+
+    await editor(harness, "project back")  # a new newest entry while the page is open
+    await harness.click(first, button(first, OLDER)["custom_id"])
+
+    page2 = [plain(line).split(" · ")[0] for line in lines(first.embed()["description"])]
+    assert page2 == ["Analysis → **Design**", "Planning → **Analysis**"]
+    assert not set(page1) & set(page2)  # nothing repeated from the page before

@@ -160,7 +160,8 @@ async def test_buttons_sent_before_a_restart_still_work(
     assert phase_id is not None and history_id is not None
 
     async with restarted(harness, make_bot) as second:
-        older = await second.click(history_id, "pb:hist:1:2")
+        older_id = next(c for c in history_message.custom_ids() if ":older:" in c)
+        older = await second.click(history_id, older_id)
         assert older.callback_type == 7
         assert older.embed()["footer"]["text"] == "Page 2 of 2 · 4 entries · newest first"
 

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidRequest
 from bot.core.progress import MAX_NOTE_LENGTH
-from bot.core.project import HISTORY_PAGE_SIZE
+from bot.core.project import HISTORY_PAGE_SIZE, HistoryPage
 from bot.discord.bot import PhaseBot
 from bot.discord.context import bot_of, choices
 from bot.discord.errors import NotAllowed, guarded, safe_autocomplete
@@ -44,8 +44,8 @@ class ProjectCog(
         interaction: discord.Interaction[Any],
         limit: app_commands.Range[int, 1, 50] = HISTORY_PAGE_SIZE,
     ) -> None:
-        page = await self.bot.tracker.history(scope_of(interaction), 0, limit)
-        await send_answer(interaction, page.answer, view=history_view(0, page.pages, limit))
+        page = await self.bot.tracker.history_near(scope_of(interaction), limit)
+        await send_answer(interaction, page.answer, view=history_view(page, limit))
 
     # -- changing -------------------------------------------------------------------------
 
@@ -168,44 +168,51 @@ class ProjectCog(
 
 
 class HistoryPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pb:hist:(?P<page>\d+):(?P<size>\d+)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"pb:hist:(?P<way>older|newer):(?P<anchor>\d+):(?P<size>\d+)",
 ):
-    """◀ / ▶ under /project history."""
+    """◀ / ▶ under /project history: the page just newer or older than an event shown."""
 
-    def __init__(self, page: int, size: int, label: str, disabled: bool = False) -> None:
+    def __init__(self, way: str, anchor: int, size: int, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label,
+                label="◀ Newer" if way == "newer" else "Older ▶",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"pb:hist:{page}:{size}",
+                custom_id=f"pb:hist:{way}:{anchor}:{size}",
                 disabled=disabled,
             )
         )
-        self.page, self.size = page, size
+        self.way, self.anchor, self.size = way, anchor, size
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
     ) -> HistoryPageButton:
-        return cls(int(match["page"]), int(match["size"]), getattr(item, "label", None) or "")
+        return cls(match["way"], int(match["anchor"]), int(match["size"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def work() -> None:
             size = min(max(self.size, 1), 50)
             tracker = bot_of(interaction).tracker
-            page = await tracker.history(scope_of(interaction), self.page, size)
-            shown = min(self.page, page.pages - 1)
-            await edit_answer(interaction, page.answer, view=history_view(shown, page.pages, size))
+            if self.way == "older":
+                page = await tracker.history_near(
+                    scope_of(interaction), size, older_than=self.anchor
+                )
+            else:
+                page = await tracker.history_near(
+                    scope_of(interaction), size, newer_than=self.anchor
+                )
+            await edit_answer(interaction, page.answer, view=history_view(page, size))
 
         await guarded(interaction, work)
 
 
-def history_view(page: int, pages: int, size: int) -> discord.ui.View | None:
-    if pages <= 1:
+def history_view(page: HistoryPage, size: int) -> discord.ui.View | None:
+    if page.newest_id is None or page.oldest_id is None or page.pages <= 1:
         return None
     return component_view(
-        HistoryPageButton(max(page - 1, 0), size, "◀ Newer", disabled=page == 0),
-        HistoryPageButton(page + 1, size, "Older ▶", disabled=page >= pages - 1),
+        HistoryPageButton("newer", page.newest_id, size, disabled=not page.has_newer),
+        HistoryPageButton("older", page.oldest_id, size, disabled=not page.has_older),
     )
 
 
