@@ -14,6 +14,18 @@ from bot.core.models import Content
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO.parent / "shared" / "seeds" / "000_daffca5378d08aa9.txt"
 
+PHASE_KEYS = (
+    "planning",
+    "analysis",
+    "design",
+    "implementation",
+    "testing",
+    "deployment",
+    "maintenance",
+    "retirement",
+)
+"""The bundled phases' keys, in order, as tests expect them."""
+
 
 @pytest.fixture(scope="session")
 def content() -> Content:

@@ -20,6 +20,7 @@ from bot import Settings, create_bot
 from bot.core.lookup import Catalog
 from bot.discord.bot import PhaseBot
 from bot.discord.errors import APOLOGY
+from tests.conftest import PHASE_KEYS
 from tests.discord.harness import Context, Harness, InteractionResult
 from tests.discord.standin import JSON
 
@@ -72,16 +73,6 @@ PHASE_LABELS = [
     "6 · Deployment",
     "7 · Maintenance and Support",
     "8 · Retirement/Phase-out",
-]
-PHASE_KEYS = [
-    "planning",
-    "analysis",
-    "design",
-    "implementation",
-    "testing",
-    "deployment",
-    "maintenance",
-    "retirement",
 ]
 
 
@@ -337,7 +328,7 @@ async def test_phase_autocomplete_finds_keys_names_aliases_and_numbers(
 
 async def test_phase_autocomplete_lists_all_phases_in_order_when_empty(harness: Harness) -> None:
     result = await harness.autocomplete("phase", "name", "")
-    assert choice_values(result) == PHASE_KEYS
+    assert choice_values(result) == list(PHASE_KEYS)
     assert result.choices is not None
     assert [c["name"] for c in result.choices] == PHASE_LABELS
 
@@ -375,7 +366,7 @@ async def test_phase_autocomplete_offers_at_most_25_choices(
         result = await h.autocomplete("phase", "name", "")
         values = choice_values(result)
         assert len(values) == 25
-        assert values[:8] == PHASE_KEYS
+        assert values[:8] == list(PHASE_KEYS)
         assert values[8:] == [f"extra-{n}" for n in range(9, 26)]
         answer = await h.command("phase", {"name": "30"})
         assert_public_answer(answer, "Phase 30 of 30 · Extra 30")

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.conftest import PHASE_KEYS
 from tests.discord.harness import FakeUser, Harness, UnsendableInteraction
 from tests.discord.test_project_helpers import (
     AT_FIRST,
@@ -231,16 +232,7 @@ async def test_set_autocomplete_labels_number_and_name_with_the_key_as_value(
     assert result.choices == [{"name": "5 · Testing", "value": "testing"}]
     everything = await harness.autocomplete("project set", "phase", "")
     assert everything.choices is not None
-    assert {c["value"] for c in everything.choices} == {
-        "planning",
-        "analysis",
-        "design",
-        "implementation",
-        "testing",
-        "deployment",
-        "maintenance",
-        "retirement",
-    }
+    assert {c["value"] for c in everything.choices} == set(PHASE_KEYS)
 
 
 async def test_a_note_longer_than_200_characters_cannot_be_sent(harness: Harness) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.progress import Event, ProjectStatus, Scope
 from bot.discord.bot import PhaseBot
+from tests.conftest import PHASE_KEYS
 from tests.discord.harness import (
     DEFAULT_MEMBER_PERMISSIONS,
     FakeUser,
@@ -40,16 +41,7 @@ INFO_COLOUR = 0x5865F2
 SUCCESS_COLOUR = 0x57F287
 WARNING_COLOUR = 0xFEE75C
 
-PHASES = (
-    "planning",
-    "analysis",
-    "design",
-    "implementation",
-    "testing",
-    "deployment",
-    "maintenance",
-    "retirement",
-)
+PHASES = PHASE_KEYS
 
 NEEDS_EDITOR = (
     "Changing this channel's project needs the Manage Channels permission in this channel. "
