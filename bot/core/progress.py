@@ -213,7 +213,8 @@ def methodologies(content: Content) -> tuple[Subject, ...]:
 
 
 def methodology_by_key(content: Content, key: str) -> Subject | None:
-    return next((s for s in methodologies(content) if s.key == key), None)
+    table = content.table(METHODOLOGIES)
+    return table.subject(key) if table is not None else None
 
 
 def methodology_name(content: Content, key: str) -> str:
