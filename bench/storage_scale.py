@@ -12,7 +12,8 @@ made the same way. Both are then used in WAL mode with the store's PRAGMAs.
 The real bot answers /project status and /project history (default page) end to end on
 the stand-in, one at a time, interleaved in a shuffled order with a /ping floor; for
 each call the bot's tracker is pointed at one database or the other (the same cog,
-Tracker and ProgressStore code either way): the large one for a random one of its
+Tracker and ProgressStore code either way, with the store's memory of recent channels
+off so every status is read from the file): the large one for a random one of its
 channels, the small one for its only channel. Every answer has the same shape.
 
 Target: p99 on the large database ≤ 1.5× p99 on the small ("empty") one, for both
@@ -200,9 +201,12 @@ async def run(channels: int, events: int, rounds: int, samples: int, seed: int) 
             print(f"  storage: filled in {big['seconds']:.0f} s", file=sys.stderr, flush=True)
 
             bot = driver.bot
+            # remember=0: every status is read from the file (the store otherwise keeps
+            # the state of recently used channels in memory, and the small database's
+            # only channel would never be read again)
             stores = {
-                "large": await ProgressStore.open(big_path),
-                "small": await ProgressStore.open(small_path),
+                "large": await ProgressStore.open(big_path, remember=0),
+                "small": await ProgressStore.open(small_path, remember=0),
             }
             trackers = {k: Tracker(s, bot.services.catalog) for k, s in stores.items()}
             own_tracker = bot.tracker

@@ -24,7 +24,7 @@ import difflib
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final, Literal, TypeVar, get_args
 
@@ -400,6 +400,49 @@ def plan_check(status: ProjectStatus, activity_key: str, content: Content) -> Ch
         checked=activity.key not in status.ticks,
         iteration=state.iteration,
     )
+
+
+# -- the state after a change -------------------------------------------------------------
+# What the storage's triggers do to the stored state, as pure functions, so a change
+# returns its new status without reading it back.
+
+
+def after_move(
+    status: ProjectStatus,
+    move: Move,
+    actor: Actor,
+    at: datetime,
+    target_ticks: Mapping[str, Tick],
+) -> ProjectStatus:
+    """The status once ``move`` is applied. ``target_ticks``: the ticks the target phase
+    already has in the current iteration (rework finds them again); a new iteration
+    starts with none."""
+    state = status.state
+    return ProjectStatus(
+        ProjectState(
+            phase_key=move.to_key,
+            methodology=state.methodology,
+            iteration=move.iteration_after,
+            since=at,
+            set_by=actor,
+        ),
+        {} if move.new_iteration else dict(target_ticks),
+    )
+
+
+def after_check(status: ProjectStatus, check: Check, actor: Actor, at: datetime) -> ProjectStatus:
+    """The status once ``check`` is applied (the activity ticked or unticked)."""
+    ticks = dict(status.ticks)
+    if check.checked:
+        ticks[check.activity_key] = Tick(check.activity_key, actor, at)
+    else:
+        ticks.pop(check.activity_key, None)
+    return ProjectStatus(status.state, ticks)
+
+
+def after_methodology(status: ProjectStatus, change: MethodologyChange) -> ProjectStatus:
+    """The status once ``change`` is applied (phase, iteration and ticks stay)."""
+    return ProjectStatus(replace(status.state, methodology=change.to_key), status.ticks)
 
 
 def activity_label(activity: Activity, ticked: bool) -> str:

@@ -3,12 +3,24 @@
 One aiosqlite connection per store, in WAL mode with ``synchronous=FULL`` (a change
 is on disk when the call returns), foreign keys on and a busy timeout.
 
-Every change is one transaction that reads the state, asks a rule from
-:mod:`bot.core.progress` and writes the result. An :class:`asyncio.Lock` keeps the
-coroutines sharing the connection from interleaving inside a transaction, and
-``BEGIN IMMEDIATE`` makes other processes on the same file wait for the write lock.
-A refused change raises the rule's :class:`~bot.core.errors.ProgressError` and
-rolls back, so it writes nothing.
+Every change is one SQL statement, so it is atomic and durable in one round trip to
+the database thread: the change is recorded by inserting its event, and the schema's
+triggers (migration 0003) apply it to the channel's state in the same statement. No
+transaction is ever open between two statements, so reads need no lock.
+
+The store remembers the state of the channels it used last (a snapshot: the state,
+the current iteration's ticks and the version, the id of the channel's newest event).
+A change plans on the snapshot with a rule from :mod:`bot.core.progress` and appends
+its event only if the channel is still at that version; the new state is computed
+from the snapshot and the change (``after_move`` and friends), not read back. Changes
+to one channel take turns on an :class:`asyncio.Lock`; different channels don't wait
+for each other. A refused change raises the rule's :class:`~bot.core.errors.ProgressError`
+and writes nothing.
+
+One bot process owns a database file (the console keeps to its own channels). Should
+another process change a channel anyway, the next change here finds the version moved,
+reads the channel again and plans anew, and a refusal is only given on a fresh read;
+``status`` answers from memory until then.
 
 Keys: (guild_id, channel_id), with guild_id 0 for DMs. Times: UTC, ISO 8601 text.
 """
@@ -18,17 +30,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
 import aiosqlite
 
-from bot.core.content import DEFAULT_METHODOLOGY
+from bot.core.errors import PhasebotError
 from bot.core.models import Content
 from bot.core.progress import (
     EVENT_KINDS,
@@ -44,6 +59,9 @@ from bot.core.progress import (
     ProjectStatus,
     Scope,
     Tick,
+    after_check,
+    after_methodology,
+    after_move,
     clean_note,
     plan_check,
     plan_methodology,
@@ -57,25 +75,49 @@ BUSY_TIMEOUT_MS: Final = 5000
 DM_GUILD_ID: Final = 0
 """The guild_id stored for DMs (Discord ids are never 0)."""
 
+CHANGE_ATTEMPTS: Final = 10
+"""How often a change is planned again when another process changed the channel first."""
+CHANGE_BACKOFF_SECONDS: Final = 0.002
+"""The longest pause before the second attempt (it grows with each attempt)."""
+
+SNAPSHOT_CACHE_SIZE: Final = 1024
+"""Channels whose state is kept in memory (the most recently used ones)."""
+
 _MEMORY = ":memory:"
+
+T = TypeVar("T")
+
+
+class ConcurrentChange(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This channel's project was being changed somewhere else at the same moment. "
+            "Nothing was changed; please try again."
+        )
 
 
 class ProgressStore:
     """Async access to the progress database. Create with :meth:`open`."""
 
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, path: str, *, remember: int = SNAPSHOT_CACHE_SIZE
+    ) -> None:
         self._db: aiosqlite.Connection | None = db
         self._path = path
-        self._lock = asyncio.Lock()
+        self._channels = _ChannelLocks()
+        self._snapshots = _SnapshotCache(remember)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str]) -> ProgressStore:
+    async def open(
+        cls, path: str | os.PathLike[str], *, remember: int = SNAPSHOT_CACHE_SIZE
+    ) -> ProgressStore:
         """Open (creating if needed) the database at ``path`` and migrate it to the newest schema.
 
         The file's directory is created if missing. ``":memory:"`` gives a private
-        in-memory database (no WAL), for tests.
+        in-memory database (no WAL), for tests. ``remember``: how many channels' state
+        to keep in memory (0: read every status from the database).
         """
         try:
             target = await asyncio.to_thread(_prepare_path, os.fspath(path))
@@ -92,14 +134,16 @@ class ProgressStore:
             await db.close()
             raise
         log.info("opened progress store %s (schema version %d)", target, version)
-        return cls(db, target)
+        return cls(db, target, remember=remember)
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection once the changes under way are done; safe to call twice."""
+        if self._db is None:
+            return
+        await self._channels.idle()
         db, self._db = self._db, None
         if db is not None:
-            async with self._lock:
-                await db.close()
+            await db.close()
             log.debug("closed progress store %s", self._path)
 
     async def __aenter__(self) -> ProgressStore:
@@ -123,44 +167,42 @@ class ProgressStore:
 
     async def connection_info(self) -> dict[str, int | str]:
         """The connection's PRAGMAs and schema version, for health checks and tests."""
-        async with self._reading() as db:
-            info: dict[str, int | str] = {}
-            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
-                info[name] = await _scalar(db, f"PRAGMA {name}")
-            info["user_version"] = await _scalar(db, "PRAGMA user_version")
-            return info
+        db = self._connection()
+        info: dict[str, int | str] = {}
+        for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+            info[name] = await _scalar(db, f"PRAGMA {name}")
+        info["user_version"] = await _scalar(db, "PRAGMA user_version")
+        return info
 
     # -- reads -----------------------------------------------------------------------------
 
     async def status(self, scope: Scope) -> ProjectStatus:
         """The channel's state and the ticks of its current phase and iteration."""
-        async with self._reading() as db:
-            return await _read_status(db, scope)
+        key = _key(scope)
+        cached = self._snapshots.get(key)
+        if cached is not None:
+            return cached.status
+        async with self._channels.hold(key):
+            return (await self._snapshot(scope)).status
 
     async def history(self, scope: Scope, limit: int, offset: int = 0) -> tuple[list[Event], int]:
         """Up to ``limit`` events from ``offset``, newest first, and the total count."""
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must not be negative")
-        async with self._reading() as db:
-            # One statement gives the page and the total, so both come from one snapshot.
-            rows = list(
-                await db.execute_fetchall(
-                    "SELECT id, kind, from_phase, to_phase, actor_id, actor_name, at, note, "
-                    "rework, iteration, new_iteration, detail, count(*) OVER () FROM events "
-                    "WHERE guild_id = ? AND channel_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                    (*_key(scope), limit, offset),
-                )
+        db = self._connection()
+        # One statement gives the page and the total, so both come from one snapshot.
+        rows = list(
+            await db.execute_fetchall(
+                "SELECT id, kind, from_phase, to_phase, actor_id, actor_name, at, note, "
+                "rework, iteration, new_iteration, detail, count(*) OVER () FROM events "
+                "WHERE guild_id = ? AND channel_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*_key(scope), limit, offset),
             )
-            if rows:
-                total = int(rows[0][-1])
-            else:  # past the last page: count on its own
-                total = int(
-                    await _scalar(
-                        db,
-                        "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?",
-                        _key(scope),
-                    )
-                )
+        )
+        if rows:
+            total = int(rows[0][-1])
+        else:  # past the last page: count on its own
+            total = await _count_events(db, scope)
         return [_event(row[:-1]) for row in rows], total
 
     async def history_near(
@@ -186,33 +228,26 @@ class ProgressStore:
             where, anchor = " AND e.id < ?", (older_than,)
         elif newer_than is not None:
             where, order, anchor = " AND e.id > ?", "ASC", (newer_than,)
-        async with self._reading() as db:
-            rows = await _history_rows(db, scope, limit, where, order, anchor)
-            if not rows and (older_than is not None or newer_than is not None):
-                rows = await _history_rows(db, scope, limit, "", order, ())
-            if not rows:
-                total = int(
-                    await _scalar(
-                        db,
-                        "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?",
-                        _key(scope),
-                    )
-                )
-                return [], total, 0
+        db = self._connection()
+        rows = await _history_rows(db, scope, limit, where, order, anchor)
+        if not rows and (older_than is not None or newer_than is not None):
+            rows = await _history_rows(db, scope, limit, "", order, ())
+        if not rows:
+            return [], await _count_events(db, scope), 0
         rows.sort(key=lambda row: -int(row[0]))
         return [_event(row[:-2]) for row in rows], int(rows[0][-2]), int(rows[0][-1])
 
     async def editor_role(self, guild_id: int) -> int | None:
         """The role allowed to change progress in ``guild_id``, if one is set."""
-        async with self._reading() as db:
-            role = await _scalar(
-                db, "SELECT editor_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
-            )
+        role = await _scalar(
+            self._connection(),
+            "SELECT editor_role_id FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
         return None if role is None else int(role)
 
     async def get_meta(self, key: str) -> str | None:
-        async with self._reading() as db:
-            value = await _scalar(db, "SELECT value FROM meta WHERE key = ?", (key,))
+        value = await _scalar(self._connection(), "SELECT value FROM meta WHERE key = ?", (key,))
         return None if value is None else str(value)
 
     # -- changes ---------------------------------------------------------------------------
@@ -236,29 +271,12 @@ class ProgressStore:
             raise ValueError(f"unknown move kind {kind!r}")
         note = clean_note(note)
         at = _utc(now)
-        async with self._transaction() as db:
-            state = await _read_state(db, scope)
-            move = plan_move(state, kind, content, target_key)
-            await db.execute(
-                "INSERT INTO projects (guild_id, channel_id, phase_key, methodology, iteration, "
-                "since, set_by_id, set_by_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
-                "phase_key = excluded.phase_key, iteration = excluded.iteration, "
-                "since = excluded.since, set_by_id = excluded.set_by_id, "
-                "set_by_name = excluded.set_by_name",
-                (
-                    *_key(scope),
-                    move.to_key,
-                    state.methodology,
-                    move.iteration_after,
-                    _iso(at),
-                    actor.id,
-                    actor.name,
-                ),
-            )
-            await _insert_event(
-                db,
-                scope,
+
+        def plan(snapshot: _Snapshot) -> _Planned[Move]:
+            move = plan_move(snapshot.status.state, kind, content, target_key)
+            ticks = {} if move.new_iteration else snapshot.iteration_ticks
+            status = after_move(snapshot.status, move, actor, at, ticks.get(move.to_key, {}))
+            event = _NewEvent(
                 "phase",
                 actor,
                 at,
@@ -269,7 +287,9 @@ class ProgressStore:
                 iteration=move.iteration_after,
                 new_iteration=move.new_iteration,
             )
-            status = await _read_status(db, scope)
+            return _Planned(move, event, status, ticks)
+
+        move, status = await self._change(scope, plan)
         log.info(
             "%s: %s %s -> %s by %s (rework=%s, iteration=%d)",
             _describe(scope),
@@ -295,25 +315,11 @@ class ProgressStore:
         ``activity_key`` may be anything :func:`~bot.core.progress.resolve_activity` accepts.
         """
         at = _utc(now)
-        async with self._transaction() as db:
-            before = await _read_status(db, scope)
-            check = plan_check(before, activity_key, content)
-            key = (*_key(scope), check.iteration, check.phase_key, check.activity_key)
-            if check.checked:
-                await db.execute(
-                    "INSERT INTO ticks (guild_id, channel_id, iteration, phase_key, activity_key, "
-                    "actor_id, actor_name, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*key, actor.id, actor.name, _iso(at)),
-                )
-            else:
-                await db.execute(
-                    "DELETE FROM ticks WHERE guild_id = ? AND channel_id = ? AND iteration = ? "
-                    "AND phase_key = ? AND activity_key = ?",
-                    key,
-                )
-            await _insert_event(
-                db,
-                scope,
+
+        def plan(snapshot: _Snapshot) -> _Planned[Check]:
+            check = plan_check(snapshot.status, activity_key, content)
+            status = after_check(snapshot.status, check, actor, at)
+            event = _NewEvent(
                 "check" if check.checked else "uncheck",
                 actor,
                 at,
@@ -321,7 +327,10 @@ class ProgressStore:
                 iteration=check.iteration,
                 detail=check.activity_key,
             )
-            status = await _read_status(db, scope)
+            ticks = {**snapshot.iteration_ticks, check.phase_key: status.ticks}
+            return _Planned(check, event, status, ticks)
+
+        check, status = await self._change(scope, plan)
         log.info(
             "%s: %s %s/%s by %s",
             _describe(scope),
@@ -342,25 +351,17 @@ class ProgressStore:
     ) -> tuple[MethodologyChange, ProjectStatus]:
         """Switch the channel's methodology (phase, iteration and ticks stay)."""
         at = _utc(now)
-        async with self._transaction() as db:
-            state = await _read_state(db, scope)
+
+        def plan(snapshot: _Snapshot) -> _Planned[MethodologyChange]:
+            state = snapshot.status.state
             change = plan_methodology(state, methodology_key, content)
-            await db.execute(
-                "INSERT INTO projects (guild_id, channel_id, methodology) VALUES (?, ?, ?) "
-                "ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
-                "methodology = excluded.methodology",
-                (*_key(scope), change.to_key),
+            event = _NewEvent(
+                "methodology", actor, at, iteration=state.iteration, detail=change.to_key
             )
-            await _insert_event(
-                db,
-                scope,
-                "methodology",
-                actor,
-                at,
-                iteration=state.iteration,
-                detail=change.to_key,
-            )
-            status = await _read_status(db, scope)
+            status = after_methodology(snapshot.status, change)
+            return _Planned(change, event, status, snapshot.iteration_ticks)
+
+        change, status = await self._change(scope, plan)
         log.info(
             "%s: methodology %s -> %s by %s",
             _describe(scope),
@@ -375,25 +376,17 @@ class ProgressStore:
 
         Returns False when there was nothing to clear.
         """
-        async with self._transaction() as db:
-            state = await _read_state(db, scope)
-            ticks = await db.execute(
-                "DELETE FROM ticks WHERE guild_id = ? AND channel_id = ?", _key(scope)
+        key = _key(scope)
+        async with self._channels.hold(key):
+            before = await self._snapshot(scope)
+            self._snapshots.drop(key)
+            # One statement: the projects_reset trigger clears the ticks and the history.
+            await self._connection().execute(
+                "UPDATE projects SET phase_key = NULL, iteration = 1, since = NULL, "
+                "set_by_id = NULL, set_by_name = NULL WHERE guild_id = ? AND channel_id = ?",
+                key,
             )
-            events = await db.execute(
-                "DELETE FROM events WHERE guild_id = ? AND channel_id = ?", _key(scope)
-            )
-            cleared = state.phase_key is not None or ticks.rowcount > 0 or events.rowcount > 0
-            if state.methodology == DEFAULT_METHODOLOGY:
-                await db.execute(
-                    "DELETE FROM projects WHERE guild_id = ? AND channel_id = ?", _key(scope)
-                )
-            else:
-                await db.execute(
-                    "UPDATE projects SET phase_key = NULL, iteration = 1, since = NULL, "
-                    "set_by_id = NULL, set_by_name = NULL WHERE guild_id = ? AND channel_id = ?",
-                    _key(scope),
-                )
+        cleared = before.status.state.phase_key is not None or before.version is not None
         log.info(
             "%s: progress reset by %s (%s, cleared=%s)",
             _describe(scope),
@@ -408,58 +401,109 @@ class ProgressStore:
     ) -> None:
         """Set (or clear, with None) the role allowed to change progress in a guild."""
         at = _utc(now)
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, editor_role_id, set_by_id, set_by_name, "
-                "set_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-                "editor_role_id = excluded.editor_role_id, set_by_id = excluded.set_by_id, "
-                "set_by_name = excluded.set_by_name, set_at = excluded.set_at",
-                (guild_id, role_id, actor.id, actor.name, _iso(at)),
-            )
+        await self._connection().execute(
+            "INSERT INTO guild_settings (guild_id, editor_role_id, set_by_id, set_by_name, "
+            "set_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "editor_role_id = excluded.editor_role_id, set_by_id = excluded.set_by_id, "
+            "set_by_name = excluded.set_by_name, set_at = excluded.set_at",
+            (guild_id, role_id, actor.id, actor.name, _iso(at)),
+        )
         log.info("guild %d: editor role %s set by %s", guild_id, role_id, actor.id)
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        await self._connection().execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
-    # -- transactions ----------------------------------------------------------------------
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _connection(self) -> aiosqlite.Connection:
+        db = self._db
+        if db is None:
+            raise RuntimeError("the progress store is closed")
+        return db
+
+    async def _snapshot(self, scope: Scope) -> _Snapshot:
+        """The channel as last read or changed here. Call it holding the channel's lock:
+        a read racing a change to the same channel could remember the state before it."""
+        key = _key(scope)
+        found = self._snapshots.get(key)
+        if found is None:
+            found = await _read_snapshot(self._connection(), scope)
+            self._snapshots.put(key, found)
+        return found
+
+    async def _change(
+        self, scope: Scope, plan: Callable[[_Snapshot], _Planned[T]]
+    ) -> tuple[T, ProjectStatus]:
+        """Plan the change on the channel's snapshot and append its event if the channel
+        is still at the snapshot's version; then remember the new snapshot.
+
+        Returns what ``plan`` decided and the new status. ``plan`` raising (a refused
+        change) writes nothing; a refusal is only final on a snapshot just read, since
+        a remembered one may predate a change made by another process.
+        """
+        key = _key(scope)
+        async with self._channels.hold(key):
+            for attempt in range(1, CHANGE_ATTEMPTS + 1):
+                remembered = key in self._snapshots
+                snapshot = await self._snapshot(scope)
+                try:
+                    planned = plan(snapshot)
+                except PhasebotError:
+                    if not remembered:
+                        raise
+                    self._snapshots.drop(key)
+                    continue
+                version = await _append_event(
+                    self._connection(), scope, planned.event, expected_version=snapshot.version
+                )
+                if version is not None:
+                    self._snapshots.put(
+                        key, _Snapshot(planned.status, version, planned.iteration_ticks)
+                    )
+                    return planned.result, planned.status
+                # Another process changed the channel since the snapshot: read it again,
+                # after a short random pause so two processes don't keep colliding.
+                self._snapshots.drop(key)
+                log.info("%s changed elsewhere meanwhile; planning again", _describe(scope))
+                await asyncio.sleep(random.uniform(0, CHANGE_BACKOFF_SECONDS * attempt))
+        raise ConcurrentChange()
+
+
+class _ChannelLocks:
+    """One :class:`asyncio.Lock` per channel with a change under way (dropped when free),
+    so changes to one channel take turns and changes to different channels don't wait."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[int, int], tuple[asyncio.Lock, int]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for one read statement (atomic on its own, so no BEGIN/COMMIT).
+    async def hold(self, key: tuple[int, int]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        self._idle.clear()
+        try:
+            async with lock:
+                yield
+        finally:
+            _, users = self._locks[key]
+            if users > 1:
+                self._locks[key] = (lock, users - 1)
+            else:
+                del self._locks[key]
+                if not self._locks:
+                    self._idle.set()
 
-        The lock still matters: on this one connection, a read between another
-        coroutine's BEGIN and COMMIT would see that change before it is committed.
-        """
-        async with self._lock:
-            db = self._db
-            if db is None:
-                raise RuntimeError("the progress store is closed")
-            yield db
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One transaction: commit when the block ends, roll back when it raises.
-
-        Writes use ``BEGIN IMMEDIATE`` so the write lock is taken before the first read.
-        """
-        async with self._lock:
-            db = self._db
-            if db is None:
-                raise RuntimeError("the progress store is closed")
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                yield db
-            except BaseException:
-                # Queued on the connection's thread after whatever ran before it (even
-                # a BEGIN whose awaiting task was cancelled); a no-op outside a transaction.
-                await db.rollback()
-                raise
-            await db.execute("COMMIT")
+    async def idle(self) -> None:
+        """Wait until no change is under way."""
+        await self._idle.wait()
 
 
 # -- connection setup ----------------------------------------------------------------------
@@ -525,25 +569,45 @@ async def _history_rows(
     )
 
 
-_STATUS_SQL: Final = (
+async def _count_events(db: aiosqlite.Connection, scope: Scope) -> int:
+    return int(
+        await _scalar(
+            db, "SELECT count(*) FROM events WHERE guild_id = ? AND channel_id = ?", _key(scope)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """A channel as one statement read it."""
+
+    status: ProjectStatus
+    version: int | None
+    """The id of the channel's newest event (None: no history). Every change appends an
+    event and a reset deletes them, and ids are never reused, so it changes exactly when
+    the channel does."""
+    iteration_ticks: Mapping[str, Mapping[str, Tick]]
+    """The current iteration's ticks of every phase, by phase key and activity key."""
+
+
+_SNAPSHOT_SQL: Final = (
     "SELECT p.phase_key, p.methodology, p.iteration, p.since, p.set_by_id, p.set_by_name, "
-    "t.activity_key, t.actor_id, t.actor_name, t.at FROM projects AS p "
+    "v.version, t.phase_key, t.activity_key, t.actor_id, t.actor_name, t.at "
+    "FROM projects AS p "
+    "CROSS JOIN (SELECT max(id) AS version FROM events "
+    "WHERE guild_id = ?1 AND channel_id = ?2) AS v "
     "LEFT JOIN ticks AS t ON t.guild_id = p.guild_id AND t.channel_id = p.channel_id "
-    "AND t.iteration = p.iteration AND t.phase_key = p.phase_key "
-    "WHERE p.guild_id = ? AND p.channel_id = ?"
+    "AND t.iteration = p.iteration "
+    "WHERE p.guild_id = ?1 AND p.channel_id = ?2"
 )
 
 
-async def _read_state(db: aiosqlite.Connection, scope: Scope) -> ProjectState:
-    return (await _read_status(db, scope)).state
-
-
-async def _read_status(db: aiosqlite.Connection, scope: Scope) -> ProjectStatus:
-    """The state and its current ticks, in one statement (one trip to the database thread)."""
-    rows = list(await db.execute_fetchall(_STATUS_SQL, _key(scope)))
-    if not rows:
-        return ProjectStatus(ProjectState(), {})
-    phase_key, methodology, iteration, since, set_by_id, set_by_name = rows[0][:6]
+async def _read_snapshot(db: aiosqlite.Connection, scope: Scope) -> _Snapshot:
+    """The channel's state, version and current ticks in one statement (one trip)."""
+    rows = list(await db.execute_fetchall(_SNAPSHOT_SQL, _key(scope)))
+    if not rows:  # events and ticks need a projects row, so there is nothing else
+        return _Snapshot(ProjectStatus(ProjectState(), {}), None, {})
+    phase_key, methodology, iteration, since, set_by_id, set_by_name, version = rows[0][:7]
     state = ProjectState(
         phase_key=phase_key,
         methodology=methodology,
@@ -551,48 +615,107 @@ async def _read_status(db: aiosqlite.Connection, scope: Scope) -> ProjectStatus:
         since=_parse(since) if since is not None else None,
         set_by=Actor(int(set_by_id), set_by_name or "") if set_by_id is not None else None,
     )
-    ticks = {
-        key: Tick(key, Actor(int(actor_id), actor_name), _parse(at))
-        for *_, key, actor_id, actor_name, at in rows
-        if key is not None
-    }
-    return ProjectStatus(state, ticks)
+    ticks: dict[str, dict[str, Tick]] = {}
+    for *_, tick_phase, key, actor_id, actor_name, at in rows:
+        if key is not None:
+            ticks.setdefault(tick_phase, {})[key] = Tick(
+                key, Actor(int(actor_id), actor_name), _parse(at)
+            )
+    current = ticks.get(phase_key, {}) if phase_key is not None else {}
+    return _Snapshot(
+        ProjectStatus(state, current), None if version is None else int(version), ticks
+    )
 
 
-async def _insert_event(
-    db: aiosqlite.Connection,
-    scope: Scope,
-    kind: EventKind,
-    actor: Actor,
-    at: datetime,
-    *,
-    from_phase: str | None = None,
-    to_phase: str | None = None,
-    note: str | None = None,
-    rework: bool = False,
-    iteration: int = 1,
-    new_iteration: bool = False,
-    detail: str | None = None,
-) -> None:
-    await db.execute(
-        "INSERT INTO events (guild_id, channel_id, kind, from_phase, to_phase, actor_id, "
-        "actor_name, at, note, rework, iteration, new_iteration, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+@dataclass(frozen=True, slots=True)
+class _NewEvent:
+    kind: EventKind
+    actor: Actor
+    at: datetime
+    from_phase: str | None = None
+    to_phase: str | None = None
+    note: str | None = None
+    rework: bool = False
+    iteration: int = 1
+    new_iteration: bool = False
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned(Generic[T]):
+    """A change a rule allowed: what to tell the caller, the event to append, and the
+    channel's status and current-iteration ticks once it is applied."""
+
+    result: T
+    event: _NewEvent
+    status: ProjectStatus
+    iteration_ticks: Mapping[str, Mapping[str, Tick]]
+
+
+class _SnapshotCache:
+    """The most recently used channels' snapshots. This process changes its channels
+    only through the store, which keeps the entries current; a change made by another
+    process is noticed by the version check of the next change here (see ``_change``)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, int], _Snapshot] = OrderedDict()
+
+    def get(self, key: tuple[int, int]) -> _Snapshot | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[int, int], snapshot: _Snapshot) -> None:
+        self._entries[key] = snapshot
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: tuple[int, int]) -> None:
+        self._entries.pop(key, None)
+
+    def __contains__(self, key: tuple[int, int]) -> bool:
+        return key in self._entries
+
+
+_APPEND_SQL: Final = (
+    "INSERT INTO events (guild_id, channel_id, kind, from_phase, to_phase, actor_id, "
+    "actor_name, at, note, rework, iteration, new_iteration, detail) "
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
+    "WHERE (SELECT max(id) FROM events WHERE guild_id = ?1 AND channel_id = ?2) IS ?14 "
+    "RETURNING id"
+)
+
+
+async def _append_event(
+    db: aiosqlite.Connection, scope: Scope, event: _NewEvent, *, expected_version: int | None
+) -> int | None:
+    """Append the event, and so apply it (the triggers of migration 0003), in one
+    statement, if the channel's newest event is still ``expected_version``; returns
+    the new event's id (the channel's new version). None: the channel changed since it
+    was read, and nothing was written."""
+    rows = await db.execute_fetchall(
+        _APPEND_SQL,
         (
             *_key(scope),
-            kind,
-            from_phase,
-            to_phase,
-            actor.id,
-            actor.name,
-            _iso(at),
-            note,
-            int(rework),
-            iteration,
-            int(new_iteration),
-            detail,
+            event.kind,
+            event.from_phase,
+            event.to_phase,
+            event.actor.id,
+            event.actor.name,
+            _iso(event.at),
+            event.note,
+            int(event.rework),
+            event.iteration,
+            int(event.new_iteration),
+            event.detail,
+            expected_version,
         ),
     )
+    found = list(rows)
+    return int(found[0][0]) if found else None
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> Event:

@@ -35,6 +35,9 @@ from bot.core.progress import (
     Tick,
     activity_choices,
     activity_label,
+    after_check,
+    after_methodology,
+    after_move,
     clean_note,
     clip,
     is_iterative,
@@ -322,3 +325,43 @@ def test_activity_choices_limits() -> None:
     assert choices[1].label.startswith("☐ ")
     assert [c.value for c in choices] == [f"act-{i}" for i in range(MAX_CHOICES)]
     assert activity_label(many[0], False).endswith("…")
+
+
+# -- the state after a change -------------------------------------------------------------
+
+LATER = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
+
+
+def _tick(key: str) -> Tick:
+    return Tick(key, ANN, datetime(2024, 5, 1, tzinfo=UTC))
+
+
+def test_after_move_takes_the_target_phases_ticks_and_records_who_and_when() -> None:
+    before = ProjectStatus(ProjectState("testing", "waterfall", 2), {"a": _tick("a")})
+    move = Move("testing", "design", rework=True, iteration_after=2)
+    after = after_move(before, move, ANN, LATER, {"b": _tick("b")})
+    assert after.state == ProjectState("design", "waterfall", 2, LATER, ANN)
+    assert set(after.ticks) == {"b"}
+
+
+def test_after_move_into_a_new_iteration_starts_with_no_ticks() -> None:
+    before = ProjectStatus(ProjectState("deployment", "agile", 1), {"a": _tick("a")})
+    move = Move("deployment", "planning", new_iteration=True, iteration_after=2)
+    after = after_move(before, move, ANN, LATER, {"b": _tick("b")})
+    assert after.state.iteration == 2 and after.ticks == {}
+
+
+def test_after_check_ticks_and_unticks_without_touching_the_old_status() -> None:
+    before = ProjectStatus(ProjectState("planning"), {"a": _tick("a")})
+    ticked = after_check(before, Check("planning", "b", True, 1), ANN, LATER)
+    assert ticked.ticks["b"] == Tick("b", ANN, LATER) and set(ticked.ticks) == {"a", "b"}
+    unticked = after_check(ticked, Check("planning", "a", False, 1), ANN, LATER)
+    assert set(unticked.ticks) == {"b"}
+    assert set(before.ticks) == {"a"} and unticked.state == before.state
+
+
+def test_after_methodology_keeps_phase_iteration_and_ticks() -> None:
+    before = ProjectStatus(ProjectState("design", "waterfall", 3, LATER, ANN), {"a": _tick("a")})
+    after = after_methodology(before, MethodologyChange("waterfall", "spiral"))
+    assert after.state == ProjectState("design", "spiral", 3, LATER, ANN)
+    assert after.ticks == before.ticks

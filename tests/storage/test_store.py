@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,12 @@ from bot.core.progress import (
     Actor,
     AlreadyUsingMethodology,
     NoteTooLong,
+    ProjectStatus,
     Scope,
 )
 from bot.storage import ProgressStore, SchemaTooNew, latest_version, load_migrations
 from bot.storage import migrate as migrate_module
+from bot.storage import store as store_module
 from bot.storage.migrate import Migration, StorageError, split_statements
 
 ANN = Actor(111, "Ann")
@@ -58,6 +61,11 @@ def is_file(path: Path) -> bool:
 
 def exists(path: Path) -> bool:
     return path.exists()
+
+
+async def stored(store: ProgressStore, scope: Scope) -> ProjectStatus:
+    """The status as the database has it (``store.status`` may answer from memory)."""
+    return (await store_module._read_snapshot(store._connection(), scope)).status
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -131,6 +139,10 @@ async def test_upgrade_from_version_1_keeps_data(db_path: Path, content: Content
         assert await store.get_meta("commands") == "abc"
         await store.set_editor_role(1, 555, ANN)  # the table from migration 2 works
         assert await store.editor_role(1) == 555
+        move, after = await store.move(HERE, BOB, "next", content)  # migration 3's triggers
+        assert (move.from_key, move.to_key) == ("design", "implementation")
+        assert after == await stored(store, HERE)
+        assert after.state.iteration == 2 and after.state.methodology == "agile"
 
 
 async def test_newer_schema_is_refused(db_path: Path) -> None:
@@ -459,3 +471,174 @@ async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) 
     with pytest.raises(StorageError) as caught:
         await ProgressStore.open(junk)
     assert "cannot use the database" in str(caught.value)
+
+
+# -- one statement per change ---------------------------------------------------------------
+
+
+async def test_each_change_returns_the_status_a_fresh_read_gives(
+    store: ProgressStore, content: Content
+) -> None:
+    """A change computes its new status instead of reading it back: after every one of
+    many random changes (moves, rework, new iterations, ticks, methodologies, resets),
+    what it returned is what the database holds."""
+    rng = random.Random(20261127)
+    phases = [p.key for p in content.phases]
+    activities = {p.key: [a.key for a in p.activities] for p in content.phases}
+    done, iterations, came_back_to_ticks = 0, set(), 0
+    for step in range(400):
+        current = (await store.status(HERE)).state
+        when = T0 + timedelta(minutes=step)
+        actor = rng.choice((ANN, BOB))
+        roll = rng.random()
+        try:
+            if current.phase_key is None or roll < 0.25:
+                _, returned = await store.move(
+                    HERE, actor, "set", content, rng.choice(phases), now=when
+                )
+            elif roll < 0.45:
+                _, returned = await store.move(HERE, actor, "next", content, now=when)
+            elif roll < 0.55:
+                _, returned = await store.move(HERE, actor, "back", content, note="redo", now=when)
+            elif roll < 0.9:
+                activity = rng.choice(activities[current.phase_key])
+                _, returned = await store.toggle_check(HERE, actor, activity, content, now=when)
+            elif roll < 0.98:
+                name = rng.choice(("waterfall", "agile", "spiral", "v-model"))
+                _, returned = await store.set_methodology(HERE, actor, name, content, now=when)
+            else:
+                await store.reset(HERE, actor)
+                continue
+        except (AlreadyInPhase, AtLastPhase, AtFirstPhase, AlreadyUsingMethodology):
+            continue
+        assert returned == await stored(store, HERE), f"step {step}"
+        done += 1
+        iterations.add(returned.state.iteration)
+        moved = returned.state.phase_key != current.phase_key
+        came_back_to_ticks += moved and bool(returned.ticks)
+    # The walk covered what the computed status must get right:
+    assert done > 250
+    assert max(iterations) >= 3  # new iterations (a fresh checklist)
+    assert came_back_to_ticks >= 5  # moves back to a phase that kept its ticks
+
+
+def _move_elsewhere(db_path: Path, to_phase: str, actor: Actor = BOB) -> None:
+    """Another process moves HERE to ``to_phase`` (its event, applied by the triggers)."""
+    with sqlite3.connect(db_path, isolation_level=None) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(
+            "INSERT INTO events (guild_id, channel_id, kind, from_phase, to_phase, actor_id, "
+            "actor_name, at, iteration) SELECT guild_id, channel_id, 'phase', phase_key, ?, ?, "
+            "?, ?, iteration FROM projects WHERE guild_id = ? AND channel_id = ?",
+            (to_phase, actor.id, actor.name, T0.isoformat(), HERE.guild_id, HERE.channel_id),
+        )
+
+
+async def test_a_change_made_elsewhere_meanwhile_is_planned_again(
+    store: ProgressStore, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    real_plan = store_module.plan_move
+    calls: list[str | None] = []
+
+    def plan_move_then_interfere(*args: object, **kwargs: object) -> object:
+        move = real_plan(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(move.from_key)
+        if len(calls) == 1:  # between this change's read and its write
+            _move_elsewhere(db_path, "analysis")
+        return move
+
+    monkeypatch.setattr(store_module, "plan_move", plan_move_then_interfere)
+    move, status = await store.move(HERE, ANN, "next", content)
+    assert calls == ["planning", "analysis"]  # planned again on what the other wrote
+    assert (move.from_key, move.to_key) == ("analysis", "design")
+    assert status == await stored(store, HERE) and status.state.phase_key == "design"
+    events, total = await store.history(HERE, 10)
+    assert total == 3
+    assert [(e.from_phase, e.to_phase, e.actor) for e in reversed(events)] == [
+        (None, "planning", ANN),
+        ("planning", "analysis", BOB),
+        ("analysis", "design", ANN),
+    ]
+
+
+async def test_a_channel_changed_elsewhere_every_time_refuses_politely(
+    store: ProgressStore, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    real_plan = store_module.plan_move
+    tour = iter(["analysis", "planning"] * store_module.CHANGE_ATTEMPTS)
+
+    def plan_move_then_interfere(*args: object, **kwargs: object) -> object:
+        move = real_plan(*args, **kwargs)  # type: ignore[arg-type]
+        _move_elsewhere(db_path, next(tour))
+        return move
+
+    monkeypatch.setattr(store_module, "plan_move", plan_move_then_interfere)
+    with pytest.raises(store_module.ConcurrentChange) as caught:
+        await store.move(HERE, ANN, "next", content)
+    assert "Nothing was changed" in caught.value.user_message()
+    events, total = await store.history(HERE, 100)
+    assert total == 1 + store_module.CHANGE_ATTEMPTS  # the set, and only the other's moves
+    assert all(e.actor == BOB for e in events[:-1])
+
+
+async def test_close_lets_changes_under_way_finish(db_path: Path, content: Content) -> None:
+    store = await ProgressStore.open(db_path)
+    await store.move(HERE, ANN, "set", content, "planning")
+    changes = [asyncio.create_task(store.move(HERE, ANN, "next", content)) for _ in range(3)]
+    await asyncio.sleep(0)  # they have started: the first is reading
+    await store.close()
+    assert store.closed
+    done = await asyncio.gather(*changes)
+    assert [move.to_key for move, _ in done] == ["analysis", "design", "implementation"]
+    async with await ProgressStore.open(db_path) as reopened:
+        assert (await reopened.status(HERE)).state.phase_key == "implementation"
+
+
+async def test_reads_during_a_change_see_the_state_before_it(
+    store: ProgressStore, content: Content
+) -> None:
+    """Reads take no lock: one made while a change to the same channel waits for the
+    database is answered at once, with the state before the change; never half of it."""
+    await store.move(HERE, ANN, "set", content, "planning")
+    await store.toggle_check(HERE, ANN, "feasibility-studies", content)
+    change = asyncio.create_task(store.move(HERE, ANN, "next", content))
+    await asyncio.sleep(0)  # the change has started and waits for the database
+    during = await store.status(HERE)
+    assert not change.done()
+    assert during.state.phase_key == "planning" and set(during.ticks) == {"feasibility-studies"}
+    await change
+    after = await store.status(HERE)
+    assert after.state.phase_key == "analysis" and after.ticks == {}
+
+
+async def test_a_refusal_is_checked_against_the_database(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    """This store remembers Retirement, where `next` is refused; another process moved
+    the project back meanwhile, so the refusal must not come from memory."""
+    await store.move(HERE, ANN, "set", content, "retirement")
+    _move_elsewhere(db_path, "testing")
+    move, status = await store.move(HERE, ANN, "next", content)
+    assert (move.from_key, move.to_key) == ("testing", "deployment")
+    assert status == await stored(store, HERE)
+    with pytest.raises(AlreadyInPhase):  # and a refusal that holds is still refused
+        await store.move(HERE, ANN, "set", content, "deployment")
+
+
+async def test_status_from_memory_or_from_the_file(db_path: Path, content: Content) -> None:
+    """A store remembers the channels it used; with ``remember=0`` it reads every status
+    from the file, so a change made by another process shows at once."""
+    async with (
+        await ProgressStore.open(db_path) as remembering,
+        await ProgressStore.open(db_path, remember=0) as reading,
+    ):
+        await remembering.move(HERE, ANN, "set", content, "planning")
+        assert (await reading.status(HERE)).state.phase_key == "planning"
+        _move_elsewhere(db_path, "analysis")
+        assert (await reading.status(HERE)).state.phase_key == "analysis"
+        assert (await remembering.status(HERE)).state.phase_key == "planning"  # until its
+        move, status = await remembering.move(HERE, ANN, "next", content)  # next change
+        assert (move.from_key, status.state.phase_key) == ("analysis", "design")
+        assert (await reading.status(HERE)).state.phase_key == "design"
