@@ -3,8 +3,9 @@
 Everything here is pure: the functions take the current state and the content and
 return what *would* change (a :class:`Move`, a :class:`Check`, a
 :class:`MethodologyChange`) or raise a typed :class:`~bot.core.errors.ProgressError`.
-The storage layer reads the state, calls a rule and writes the result in one
-transaction; nothing here does I/O.
+``after_move``, ``after_check`` and ``after_methodology`` give the status once a change
+is applied. The storage layer reads the state, calls a rule and writes the change as
+one statement, and returns the status these compute; nothing here does I/O.
 
 Rules in short:
 

@@ -1,7 +1,7 @@
 """The /project commands as one service: user text in, :class:`Answer` out.
 
 :class:`Tracker` resolves what users type with the :class:`~bot.core.lookup.Catalog`,
-asks the store to apply the rules of :mod:`bot.core.progress` in one transaction,
+asks the store to apply the rules of :mod:`bot.core.progress` (each change atomic),
 and formats the result with :mod:`bot.core.project`. The Discord cog and the console
 call it the same way; permissions are the edges' business.
 """
