@@ -457,9 +457,15 @@ class ProgressStore:
                         raise
                     self._snapshots.drop(key)
                     continue
-                version = await _append_event(
-                    self._connection(), scope, planned.event, expected_version=snapshot.version
-                )
+                try:
+                    version = await _append_event(
+                        self._connection(), scope, planned.event, expected_version=snapshot.version
+                    )
+                except BaseException:
+                    # Cancelled or failed while the database thread had the statement: it
+                    # may have been applied, so the snapshot can't be trusted any more.
+                    self._snapshots.drop(key)
+                    raise
                 if version is not None:
                     self._snapshots.put(
                         key, _Snapshot(planned.status, version, planned.iteration_ticks)

@@ -642,3 +642,19 @@ async def test_status_from_memory_or_from_the_file(db_path: Path, content: Conte
         move, status = await remembering.move(HERE, ANN, "next", content)  # next change
         assert (move.from_key, status.state.phase_key) == ("analysis", "design")
         assert (await reading.status(HERE)).state.phase_key == "design"
+
+
+async def test_a_change_cancelled_while_the_database_has_it_is_not_forgotten(
+    store: ProgressStore, content: Content
+) -> None:
+    """Cancelled after its statement went to the database thread, a change may still be
+    applied; the store must then read the channel again rather than answer from memory."""
+    await store.move(HERE, ANN, "set", content, "planning")
+    change = asyncio.create_task(store.move(HERE, ANN, "next", content))
+    await asyncio.sleep(0)  # its statement is queued on the database thread
+    change.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await change
+    await asyncio.sleep(0.05)  # the thread finishes the statement anyway
+    assert await store.status(HERE) == await stored(store, HERE)
+    assert (await store.status(HERE)).state.phase_key == "analysis"
