@@ -11,7 +11,8 @@ transaction is ever open between two statements, so reads need no lock.
 The store remembers the state of the channels it used last (a snapshot: the state,
 the current iteration's ticks and the version, the id of the channel's newest event).
 A change plans on the snapshot with a rule from :mod:`bot.core.progress` and appends
-its event only if the channel is still at that version; the new state is computed
+its event only if the channel is still at that version (and methodology); the new
+state is computed
 from the snapshot and the change (``after_move`` and friends), not read back. Changes
 to one channel take turns on an :class:`asyncio.Lock`; different channels don't wait
 for each other. A refused change raises the rule's :class:`~bot.core.errors.ProgressError`
@@ -43,6 +44,7 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 import aiosqlite
 
+from bot.core.content import DEFAULT_METHODOLOGY
 from bot.core.errors import PhasebotError
 from bot.core.models import Content
 from bot.core.progress import (
@@ -142,6 +144,7 @@ class ProgressStore:
             return
         await self._channels.idle()
         db, self._db = self._db, None
+        self._snapshots.clear()
         if db is not None:
             await db.close()
             log.debug("closed progress store %s", self._path)
@@ -459,7 +462,7 @@ class ProgressStore:
                     continue
                 try:
                     version = await _append_event(
-                        self._connection(), scope, planned.event, expected_version=snapshot.version
+                        self._connection(), scope, planned.event, expected=snapshot
                     )
                 except BaseException:
                     # Cancelled or failed while the database thread had the statement: it
@@ -590,8 +593,8 @@ class _Snapshot:
     status: ProjectStatus
     version: int | None
     """The id of the channel's newest event (None: no history). Every change appends an
-    event and a reset deletes them, and ids are never reused, so it changes exactly when
-    the channel does."""
+    event and ids are never reused; a reset deletes them all, which leaves only the
+    methodology, so a change is guarded by the version and the methodology."""
     iteration_ticks: Mapping[str, Mapping[str, Tick]]
     """The current iteration's ticks of every phase, by phase key and activity key."""
 
@@ -682,6 +685,9 @@ class _SnapshotCache:
     def drop(self, key: tuple[int, int]) -> None:
         self._entries.pop(key, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def __contains__(self, key: tuple[int, int]) -> bool:
         return key in self._entries
 
@@ -691,17 +697,22 @@ _APPEND_SQL: Final = (
     "actor_name, at, note, rework, iteration, new_iteration, detail) "
     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
     "WHERE (SELECT max(id) FROM events WHERE guild_id = ?1 AND channel_id = ?2) IS ?14 "
-    "RETURNING id"
+    "AND coalesce((SELECT methodology FROM projects WHERE guild_id = ?1 AND channel_id = ?2), "
+    "?15) = ?16 RETURNING id"
 )
 
 
 async def _append_event(
-    db: aiosqlite.Connection, scope: Scope, event: _NewEvent, *, expected_version: int | None
+    db: aiosqlite.Connection, scope: Scope, event: _NewEvent, *, expected: _Snapshot
 ) -> int | None:
     """Append the event, and so apply it (the triggers of migration 0003), in one
-    statement, if the channel's newest event is still ``expected_version``; returns
-    the new event's id (the channel's new version). None: the channel changed since it
-    was read, and nothing was written."""
+    statement, if the channel is still as ``expected``; returns the new event's id (the
+    channel's new version). None: the channel changed since it was read, and nothing
+    was written.
+
+    "Still as expected": the same newest event and the same methodology. The event id
+    alone would miss a reset made elsewhere (it deletes the history, so a channel can
+    be back at no events) after a methodology change (which a reset keeps)."""
     rows = await db.execute_fetchall(
         _APPEND_SQL,
         (
@@ -717,7 +728,9 @@ async def _append_event(
             event.iteration,
             int(event.new_iteration),
             event.detail,
-            expected_version,
+            expected.version,
+            DEFAULT_METHODOLOGY,
+            expected.status.state.methodology,
         ),
     )
     found = list(rows)

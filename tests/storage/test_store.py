@@ -658,3 +658,62 @@ async def test_a_change_cancelled_while_the_database_has_it_is_not_forgotten(
     await asyncio.sleep(0.05)  # the thread finishes the statement anyway
     assert await store.status(HERE) == await stored(store, HERE)
     assert (await store.status(HERE)).state.phase_key == "analysis"
+
+
+def _elsewhere(db_path: Path, *statements: tuple[str, tuple[object, ...]]) -> None:
+    with sqlite3.connect(db_path, isolation_level=None) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        for sql, params in statements:
+            db.execute(sql, params)
+
+
+async def test_a_reset_made_elsewhere_after_a_methodology_change_is_noticed(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    """Elsewhere: Agile, then a reset (no history left, the methodology stays). The
+    store's memory of the channel (no events, Waterfall) must not pass for current."""
+    assert (await store.status(HERE)).state.methodology == "waterfall"  # remembered
+    _elsewhere(
+        db_path,
+        (
+            "INSERT INTO events (guild_id, channel_id, kind, actor_id, actor_name, at, detail) "
+            "VALUES (?, ?, 'methodology', 2, 'Bob', ?, 'agile')",
+            (HERE.guild_id, HERE.channel_id, T0.isoformat()),
+        ),
+        (
+            "UPDATE projects SET phase_key = NULL WHERE guild_id = ? AND channel_id = ?",
+            (HERE.guild_id, HERE.channel_id),
+        ),
+    )
+    await store.move(HERE, ANN, "set", content, "testing")
+    move, status = await store.move(HERE, ANN, "set", content, "planning")
+    assert move.new_iteration and not move.rework  # Agile's rule, not Waterfall's
+    assert status == await stored(store, HERE)
+    assert (status.state.methodology, status.state.iteration) == ("agile", 2)
+
+
+async def test_a_tick_written_by_the_schema_2_code_is_not_doubled(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    """A phasebot of the previous version, still running on the upgraded file, inserts
+    the tick and then its event; the check trigger must not fail on the tick."""
+    await store.move(HERE, ANN, "set", content, "planning")
+    key = (HERE.guild_id, HERE.channel_id, 1, "planning", "feasibility-studies")
+    _elsewhere(
+        db_path,
+        (
+            "INSERT INTO ticks (guild_id, channel_id, iteration, phase_key, activity_key, "
+            "actor_id, actor_name, at) VALUES (?, ?, ?, ?, ?, 2, 'Bob', ?)",
+            (*key, T0.isoformat()),
+        ),
+        (
+            "INSERT INTO events (guild_id, channel_id, kind, to_phase, actor_id, actor_name, "
+            "at, iteration, detail) VALUES (?, ?, 'check', 'planning', 2, 'Bob', ?, 1, "
+            "'feasibility-studies')",
+            (HERE.guild_id, HERE.channel_id, T0.isoformat()),
+        ),
+    )
+    assert counts(db_path)["ticks"] == 1
+    check, status = await store.toggle_check(HERE, ANN, "feasibility-studies", content)
+    assert not check.checked and status.ticks == {}  # planned on the fresh read: untick
+    assert status == await stored(store, HERE)

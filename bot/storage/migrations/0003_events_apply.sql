@@ -19,9 +19,10 @@ BEGIN
         set_by_name = excluded.set_by_name;
 END;
 
+-- OR IGNORE: a phasebot still running the schema-2 code inserts the tick itself first.
 CREATE TRIGGER events_apply_check AFTER INSERT ON events WHEN NEW.kind = 'check'
 BEGIN
-    INSERT INTO ticks (guild_id, channel_id, iteration, phase_key, activity_key, actor_id,
+    INSERT OR IGNORE INTO ticks (guild_id, channel_id, iteration, phase_key, activity_key, actor_id,
                        actor_name, at)
     VALUES (NEW.guild_id, NEW.channel_id, NEW.iteration, NEW.to_phase, NEW.detail,
             NEW.actor_id, NEW.actor_name, NEW.at);
