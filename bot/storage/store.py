@@ -698,7 +698,7 @@ _APPEND_SQL: Final = (
     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
     "WHERE (SELECT max(id) FROM events WHERE guild_id = ?1 AND channel_id = ?2) IS ?14 "
     "AND coalesce((SELECT methodology FROM projects WHERE guild_id = ?1 AND channel_id = ?2), "
-    "?15) = ?16 RETURNING id"
+    "?15) = ?16"
 )
 
 
@@ -713,7 +713,7 @@ async def _append_event(
     "Still as expected": the same newest event and the same methodology. The event id
     alone would miss a reset made elsewhere (it deletes the history, so a channel can
     be back at no events) after a methodology change (which a reset keeps)."""
-    rows = await db.execute_fetchall(
+    cursor = await db.execute(
         _APPEND_SQL,
         (
             *_key(scope),
@@ -733,8 +733,8 @@ async def _append_event(
             expected.status.state.methodology,
         ),
     )
-    found = list(rows)
-    return int(found[0][0]) if found else None
+    # The statement ran to its end on the database thread; these are plain attributes.
+    return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> Event:
