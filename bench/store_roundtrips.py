@@ -11,7 +11,9 @@ references: one aiosqlite ``SELECT 1`` round trip and one single-row commit.
 ``status`` is shown twice: answered from the store's memory of the channel (the usual
 case: the bot changed or read that channel before) and read from the database (a
 channel not in memory). A change is one statement (migration 0003's triggers), so
-``move`` and ``toggle_check`` should cost about one raw commit. This is what
+one at a time ``move`` and ``toggle_check`` should cost about one raw commit; with 50
+in flight the store's writer commits the changes that arrive together in one
+transaction, so they can go faster than one raw commit each. This is what
 ``bench/dispatch.py`` cannot show; nothing here changes the bot.
 """
 
@@ -39,16 +41,16 @@ GUILD = 1234
 
 
 def count_round_trips(store: Any) -> list[int]:
-    """Count calls the store's aiosqlite connection queues to its thread."""
+    """Count calls the store's aiosqlite connections (reads, writes) queue to their threads."""
     counter = [0]
-    db = store._db
-    original = db._execute
+    for db in {id(c): c for c in (store._db, store._writer.db)}.values():
+        original = db._execute
 
-    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return await original(fn, *args, **kwargs)
+        async def counted(fn: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            counter[0] += 1
+            return await _original(fn, *args, **kwargs)
 
-    db._execute = counted
+        db._execute = counted
     return counter
 
 

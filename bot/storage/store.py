@@ -1,22 +1,25 @@
 """The progress store: each channel's phase, checklist and history in SQLite.
 
-One aiosqlite connection per store, in WAL mode with ``synchronous=FULL`` (a change
-is on disk when the call returns), foreign keys on and a busy timeout.
+Two aiosqlite connections to one file in WAL mode, with ``synchronous=FULL`` (a change
+is on disk when the call returns), foreign keys on and a busy timeout: one for reads,
+one for writes. (A ``":memory:"`` database has one connection, for both.)
 
-Every change is one SQL statement, so it is atomic and durable in one round trip to
-the database thread: the change is recorded by inserting its event, and the schema's
-triggers (migration 0003) apply it to the channel's state in the same statement. No
-transaction is ever open between two statements, so reads need no lock.
+Every change is one SQL statement: the change is recorded by inserting its event, and
+the schema's triggers (migration 0003) apply it to the channel's state in the same
+statement. All statements that write go through :class:`_Writer`: one arriving alone
+commits on its own, in one round trip to the database thread; those arriving while
+others are written are committed together, in one transaction, so that many channels
+changing at once share a sync to disk. Reads never see a transaction before it commits
+(WAL isolation between the two connections), so they need no lock.
 
 The store remembers the state of the channels it used last (a snapshot: the state,
 the current iteration's ticks and the version, the id of the channel's newest event).
 A change plans on the snapshot with a rule from :mod:`bot.core.progress` and appends
 its event only if the channel is still at that version (and methodology); the new
-state is computed
-from the snapshot and the change (``after_move`` and friends), not read back. Changes
-to one channel take turns on an :class:`asyncio.Lock`; different channels don't wait
-for each other. A refused change raises the rule's :class:`~bot.core.errors.ProgressError`
-and writes nothing.
+state is computed from the snapshot and the change (``after_move`` and friends), not
+read back. Changes to one channel take turns on an :class:`asyncio.Lock`; different
+channels don't wait for each other. A refused change raises the rule's
+:class:`~bot.core.errors.ProgressError` and writes nothing.
 
 One bot process owns a database file (the console keeps to its own channels). Should
 another process change a channel anyway, the next change here finds the version moved,
@@ -34,7 +37,7 @@ import os
 import random
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,9 +105,15 @@ class ProgressStore:
     """Async access to the progress database. Create with :meth:`open`."""
 
     def __init__(
-        self, db: aiosqlite.Connection, path: str, *, remember: int = SNAPSHOT_CACHE_SIZE
+        self,
+        writer: _Writer,
+        reader: aiosqlite.Connection,
+        path: str,
+        *,
+        remember: int = SNAPSHOT_CACHE_SIZE,
     ) -> None:
-        self._db: aiosqlite.Connection | None = db
+        self._writer = writer
+        self._db: aiosqlite.Connection | None = reader
         self._path = path
         self._channels = _ChannelLocks()
         self._snapshots = _SnapshotCache(remember)
@@ -121,22 +130,29 @@ class ProgressStore:
         in-memory database (no WAL), for tests. ``remember``: how many channels' state
         to keep in memory (0: read every status from the database).
         """
+        in_memory = os.fspath(path) == _MEMORY
+        opened: list[aiosqlite.Connection] = []
         try:
             target = await asyncio.to_thread(_prepare_path, os.fspath(path))
-            db = await aiosqlite.connect(target, isolation_level=None)
+            opened.append(await aiosqlite.connect(target, isolation_level=None))
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database {os.fspath(path)} ({exc})") from exc
         try:
-            await _configure(db, in_memory=target == _MEMORY)
-            version = await migrate(db)
-        except sqlite3.Error as exc:
-            await db.close()
-            raise StorageError(f"cannot use the database {target} ({exc})") from exc
-        except BaseException:
-            await db.close()
+            await _configure(opened[0], in_memory=in_memory)
+            version = await migrate(opened[0])
+            if not in_memory:  # a second connection to ":memory:" would be another database
+                opened.append(await aiosqlite.connect(target, isolation_level=None))
+                await _configure(opened[1], in_memory=False)
+                await opened[1].execute("PRAGMA query_only = ON")
+        except BaseException as exc:
+            for db in opened:
+                await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"cannot use the database {target} ({exc})") from exc
             raise
         log.info("opened progress store %s (schema version %d)", target, version)
-        return cls(db, target, remember=remember)
+        writer = _Writer(opened[0], grouped=not in_memory)
+        return cls(writer, opened[-1], target, remember=remember)
 
     async def close(self) -> None:
         """Close the connection once the changes under way are done; safe to call twice."""
@@ -146,7 +162,9 @@ class ProgressStore:
         db, self._db = self._db, None
         self._snapshots.clear()
         if db is not None:
-            await db.close()
+            await self._writer.close()
+            if db is not self._writer.db:
+                await db.close()
             log.debug("closed progress store %s", self._path)
 
     async def __aenter__(self) -> ProgressStore:
@@ -384,7 +402,7 @@ class ProgressStore:
             before = await self._snapshot(scope)
             self._snapshots.drop(key)
             # One statement: the projects_reset trigger clears the ticks and the history.
-            await self._connection().execute(
+            await self._write(
                 "UPDATE projects SET phase_key = NULL, iteration = 1, since = NULL, "
                 "set_by_id = NULL, set_by_name = NULL WHERE guild_id = ? AND channel_id = ?",
                 key,
@@ -404,7 +422,7 @@ class ProgressStore:
     ) -> None:
         """Set (or clear, with None) the role allowed to change progress in a guild."""
         at = _utc(now)
-        await self._connection().execute(
+        await self._write(
             "INSERT INTO guild_settings (guild_id, editor_role_id, set_by_id, set_by_name, "
             "set_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
             "editor_role_id = excluded.editor_role_id, set_by_id = excluded.set_by_id, "
@@ -414,7 +432,7 @@ class ProgressStore:
         log.info("guild %d: editor role %s set by %s", guild_id, role_id, actor.id)
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._connection().execute(
+        await self._write(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
@@ -423,10 +441,16 @@ class ProgressStore:
     # -- plumbing --------------------------------------------------------------------------
 
     def _connection(self) -> aiosqlite.Connection:
+        """The connection for reads."""
         db = self._db
         if db is None:
             raise RuntimeError("the progress store is closed")
         return db
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> tuple[int, int | None]:
+        """Run one writing statement (committed when this returns): (rowcount, lastrowid)."""
+        self._connection()  # refuse once closed
+        return await self._writer.run(sql, params)
 
     async def _snapshot(self, scope: Scope) -> _Snapshot:
         """The channel as last read or changed here. Call it holding the channel's lock:
@@ -462,7 +486,7 @@ class ProgressStore:
                     continue
                 try:
                     version = await _append_event(
-                        self._connection(), scope, planned.event, expected=snapshot
+                        self._write, scope, planned.event, expected=snapshot
                     )
                 except BaseException:
                     # Cancelled or failed while the database thread had the statement: it
@@ -480,6 +504,90 @@ class ProgressStore:
                 log.info("%s changed elsewhere meanwhile; planning again", _describe(scope))
                 await asyncio.sleep(random.uniform(0, CHANGE_BACKOFF_SECONDS * attempt))
         raise ConcurrentChange()
+
+
+class _Writer:
+    """Runs the store's writing statements, one at a time, on its own connection.
+
+    Statements that arrive while others are being written are committed together, in
+    one transaction (one sync to disk for all of them): with many channels changing at
+    once, the database thread would otherwise spend its time syncing. Each caller gets
+    its statement's result once the transaction that holds it is committed; if that
+    transaction fails, every statement in it fails and none is written. A statement
+    that arrives alone runs on its own (autocommit), in one round trip. Reads use
+    another connection, so they never see a transaction that is not committed yet.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, *, grouped: bool) -> None:
+        self.db = db
+        self._grouped = grouped
+        self._pending: list[
+            tuple[str, tuple[Any, ...], asyncio.Future[tuple[int, int | None]]]
+        ] = []
+        self._task: asyncio.Task[None] | None = None
+        self.transactions = 0
+        """Grouped transactions committed so far (for tests and benchmarks)."""
+
+    async def run(self, sql: str, params: tuple[Any, ...]) -> tuple[int, int | None]:
+        future: asyncio.Future[tuple[int, int | None]] = asyncio.get_running_loop().create_future()
+        self._pending.append((sql, params, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._work(), name="phasebot-store-writer")
+        return await future
+
+    async def close(self) -> None:
+        """Finish what is pending, then close the connection."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})  # its callers get its errors, not close()
+        await self.db.close()
+
+    async def _work(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                if len(batch) == 1 or not self._grouped:
+                    for sql, params, future in batch:
+                        await self._one(sql, params, future)
+                else:
+                    await self._together(batch)
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            except BaseException:  # the task itself is cancelled (the loop is closing)
+                for _, _, future in [*batch, *self._pending]:
+                    future.cancel()
+                raise
+
+    async def _one(
+        self, sql: str, params: tuple[Any, ...], future: asyncio.Future[tuple[int, int | None]]
+    ) -> None:
+        try:
+            cursor = await self.db.execute(sql, params)
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+            return
+        if not future.done():
+            future.set_result((cursor.rowcount, cursor.lastrowid))
+
+    async def _together(
+        self, batch: list[tuple[str, tuple[Any, ...], asyncio.Future[tuple[int, int | None]]]]
+    ) -> None:
+        results: list[tuple[int, int | None]] = []
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params, _ in batch:
+                cursor = await self.db.execute(sql, params)
+                results.append((cursor.rowcount, cursor.lastrowid))
+            await self.db.execute("COMMIT")
+        except BaseException:
+            await self.db.rollback()
+            raise
+        self.transactions += 1
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
 
 
 class _ChannelLocks:
@@ -703,7 +811,11 @@ _APPEND_SQL: Final = (
 
 
 async def _append_event(
-    db: aiosqlite.Connection, scope: Scope, event: _NewEvent, *, expected: _Snapshot
+    write: Callable[[str, tuple[Any, ...]], Awaitable[tuple[int, int | None]]],
+    scope: Scope,
+    event: _NewEvent,
+    *,
+    expected: _Snapshot,
 ) -> int | None:
     """Append the event, and so apply it (the triggers of migration 0003), in one
     statement, if the channel is still as ``expected``; returns the new event's id (the
@@ -713,7 +825,7 @@ async def _append_event(
     "Still as expected": the same newest event and the same methodology. The event id
     alone would miss a reset made elsewhere (it deletes the history, so a channel can
     be back at no events) after a methodology change (which a reset keeps)."""
-    cursor = await db.execute(
+    rowcount, lastrowid = await write(
         _APPEND_SQL,
         (
             *_key(scope),
@@ -733,8 +845,7 @@ async def _append_event(
             expected.status.state.methodology,
         ),
     )
-    # The statement ran to its end on the database thread; these are plain attributes.
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    return lastrowid if rowcount == 1 else None
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> Event:

@@ -717,3 +717,108 @@ async def test_a_tick_written_by_the_schema_2_code_is_not_doubled(
     check, status = await store.toggle_check(HERE, ANN, "feasibility-studies", content)
     assert not check.checked and status.ticks == {}  # planned on the fresh read: untick
     assert status == await stored(store, HERE)
+
+
+# -- the writer: grouped commits on their own connection ------------------------------------
+
+
+async def test_changes_that_arrive_together_are_committed_together(
+    db_path: Path, content: Content
+) -> None:
+    async with await ProgressStore.open(db_path) as store:
+        scopes = [Scope(1, 100 + i) for i in range(50)]
+        for scope in scopes:
+            await store.move(scope, ANN, "set", content, "planning")
+        alone = store._writer.transactions
+        assert alone == 0  # one at a time: each statement commits on its own
+        results = await asyncio.gather(*(store.move(s, BOB, "next", content) for s in scopes))
+        assert all(status.state.phase_key == "analysis" for _, status in results)
+        grouped = store._writer.transactions
+        assert 1 <= grouped < 50  # 50 changes, fewer commits
+    async with await ProgressStore.open(db_path) as reopened:  # and every one is on disk
+        for scope in scopes:
+            assert (await reopened.status(scope)).state.phase_key == "analysis"
+            assert (await reopened.history(scope, 0))[1] == 2
+
+
+class _PausedCommits:
+    """The writer's connection, with COMMIT held until ``go`` is set."""
+
+    def __init__(self, db: object) -> None:
+        self.db = db
+        self.go = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> object:
+        if sql == "COMMIT":
+            self.waiting.set()
+            await self.go.wait()
+        return await self.db.execute(sql, params)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.db, name)
+
+
+async def test_reads_never_see_a_group_before_it_is_committed(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    await store.move(HERE, ANN, "set", content, "planning")
+    await store.move(THERE, ANN, "set", content, "planning")
+    paused = _PausedCommits(store._writer.db)
+    store._writer.db = paused  # type: ignore[assignment]
+    changes = asyncio.gather(
+        store.move(HERE, BOB, "next", content), store.move(THERE, BOB, "next", content)
+    )
+    await paused.waiting.wait()  # both appended, the transaction not committed
+    try:
+        history_during = (await store.history(HERE, 10))[1]
+        there_during = (await stored(store, THERE)).state.phase_key
+        with sqlite3.connect(db_path) as other:  # nor does another process
+            events_elsewhere = other.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        paused.go.set()
+        await changes
+    assert (history_during, there_during, events_elsewhere) == (1, "planning", 2)
+    assert (await store.history(HERE, 10))[1] == 2
+    assert (await stored(store, THERE)).state.phase_key == "analysis"
+
+
+async def test_a_group_that_fails_writes_none_of_its_changes(
+    store: ProgressStore, db_path: Path, content: Content
+) -> None:
+    for scope in (HERE, THERE):
+        await store.move(scope, ANN, "set", content, "planning")
+    before = counts(db_path)
+    results = await asyncio.gather(
+        store.move(HERE, BOB, "next", content),
+        store._write("INSERT INTO no_such_table VALUES (1)", ()),  # fails the group
+        store.move(THERE, BOB, "next", content),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+    assert counts(db_path) == before
+    for scope in (HERE, THERE):  # memory and file agree, and the store goes on working
+        assert await store.status(scope) == await stored(store, scope)
+        move, status = await store.move(scope, BOB, "next", content)
+        assert move.to_key == "analysis" and status == await stored(store, scope)
+
+
+async def test_close_finishes_pending_writes(db_path: Path) -> None:
+    store = await ProgressStore.open(db_path)
+    writes = [asyncio.create_task(store.set_meta(f"k{i}", str(i))) for i in range(20)]
+    await asyncio.sleep(0)
+    await store.close()
+    await asyncio.gather(*writes)
+    async with await ProgressStore.open(db_path) as reopened:
+        assert [await reopened.get_meta(f"k{i}") for i in range(20)] == [str(i) for i in range(20)]
+
+
+async def test_an_in_memory_database_works_on_one_connection(content: Content) -> None:
+    async with await ProgressStore.open(":memory:") as store:
+        await asyncio.gather(
+            store.move(HERE, ANN, "set", content, "design"),
+            store.move(THERE, ANN, "set", content, "testing"),
+        )
+        assert (await store.status(HERE)).state.phase_key == "design"
+        assert (await store.history(THERE, 10))[1] == 1
+        assert store._writer.transactions == 0  # not grouped: one connection, no WAL

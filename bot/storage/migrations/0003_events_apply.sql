@@ -2,8 +2,7 @@
 --
 -- A change is recorded by inserting its event; these triggers apply the event to the
 -- channel's current state (projects, ticks) inside that same statement. So a change
--- is atomic and durable in one round trip, and no transaction is ever left open
--- between two statements (reads on the shared connection never see half a change).
+-- is atomic on its own, and changes arriving together can share one transaction.
 -- A reset is one UPDATE that clears the phase; its trigger clears the channel's
 -- ticks and history in the same statement.
 
