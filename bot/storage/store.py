@@ -147,7 +147,7 @@ class ProgressStore:
         except BaseException as exc:
             for db in opened:
                 await db.close()
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error | OSError):
                 raise StorageError(f"cannot use the database {target} ({exc})") from exc
             raise
         log.info("opened progress store %s (schema version %d)", target, version)
@@ -533,7 +533,16 @@ class _Writer:
         self._pending.append((sql, params, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._work(), name="phasebot-store-writer")
-        return await future
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The caller gives up, but the statement is on its way and may be written:
+            # let it settle first, so that nothing reads the channel around it while
+            # the caller still holds the channel's lock.
+            await asyncio.wait({future})
+            if not future.cancelled():
+                future.exception()  # seen (the caller is gone), not "never retrieved"
+            raise
 
     async def close(self) -> None:
         """Finish what is pending, then close the connection."""
@@ -555,7 +564,8 @@ class _Writer:
                     if not future.done():
                         future.set_exception(exc)
             except BaseException:  # the task itself is cancelled (the loop is closing)
-                for _, _, future in [*batch, *self._pending]:
+                left, self._pending = [*batch, *self._pending], []
+                for _, _, future in left:
                     future.cancel()
                 raise
 
@@ -575,14 +585,17 @@ class _Writer:
         self, batch: list[tuple[str, tuple[Any, ...], asyncio.Future[tuple[int, int | None]]]]
     ) -> None:
         results: list[tuple[int, int | None]] = []
-        await self.db.execute("BEGIN IMMEDIATE")
         try:
+            await self.db.execute("BEGIN IMMEDIATE")
             for sql, params, _ in batch:
                 cursor = await self.db.execute(sql, params)
                 results.append((cursor.rowcount, cursor.lastrowid))
             await self.db.execute("COMMIT")
         except BaseException:
-            await self.db.rollback()
+            # Queued after whatever the thread still has (even a BEGIN whose wait was
+            # cancelled); shielded, so a second cancellation can't skip it. A no-op when
+            # no transaction is open.
+            await asyncio.shield(self.db.rollback())
             raise
         self.transactions += 1
         for (_, _, future), result in zip(batch, results, strict=True):

@@ -822,3 +822,71 @@ async def test_an_in_memory_database_works_on_one_connection(content: Content) -
         assert (await store.status(HERE)).state.phase_key == "design"
         assert (await store.history(THERE, 10))[1] == 1
         assert store._writer.transactions == 0  # not grouped: one connection, no WAL
+
+
+async def test_a_change_cancelled_while_queued_for_the_writer_is_read_after_it(
+    store: ProgressStore, content: Content
+) -> None:
+    """Cancelled while its statement waits behind another group, a change still holds
+    the channel until the statement is written, so no read slips in before it and
+    remembers the state from before."""
+    for scope in (HERE, THERE):
+        await store.move(scope, ANN, "set", content, "planning")
+    busy = asyncio.create_task(store.move(THERE, ANN, "next", content))
+    await asyncio.sleep(0)
+    queued = asyncio.create_task(store.move(HERE, ANN, "next", content))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert store._writer._pending  # HERE's statement waits for the writer
+    queued.cancel()
+    status_meanwhile = asyncio.create_task(store.status(HERE))
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    await busy
+    await status_meanwhile
+    assert await store.status(HERE) == await stored(store, HERE)
+    assert (await store.status(HERE)).state.phase_key == "analysis"
+
+
+class _SpyBegin:
+    """The writer's connection, telling when a group's BEGIN has gone to the thread."""
+
+    def __init__(self, db: object) -> None:
+        self.db = db
+        self.began = asyncio.Event()
+
+    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> object:
+        sent = asyncio.ensure_future(self.db.execute(sql, params))  # type: ignore[attr-defined]
+        if sql == "BEGIN IMMEDIATE":
+            self.began.set()
+        return await sent
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.db, name)
+
+
+async def test_a_writer_cancelled_mid_group_leaves_no_transaction_and_no_leftovers(
+    db_path: Path,
+) -> None:
+    store = await ProgressStore.open(db_path)
+    spy = _SpyBegin(store._writer.db)
+    store._writer.db = spy  # type: ignore[assignment]
+    writes = [asyncio.create_task(store.set_meta(f"k{i}", "x")) for i in range(3)]
+    await spy.began.wait()  # one written alone, two grouped: their BEGIN is out
+    late = asyncio.create_task(store.set_meta("late", "x"))  # waits in _pending
+    await asyncio.sleep(0)
+    assert store._writer._task is not None
+    store._writer._task.cancel()  # as at loop shutdown
+    results = await asyncio.gather(*writes, late, return_exceptions=True)
+    assert [type(r) for r in results[1:]] == [asyncio.CancelledError] * 3
+    store._writer.db = spy.db  # type: ignore[assignment]
+    assert not store._writer.db.in_transaction  # rolled back: the file is not left locked
+    await store.set_meta("after", "1")  # the writer starts again
+    await asyncio.gather(store.set_meta("g1", "1"), store.set_meta("g2", "2"))
+    with sqlite3.connect(db_path, timeout=0.5) as other:  # another process can write
+        other.execute("INSERT INTO meta VALUES ('other', 'y')")
+    await store.close()
+    async with await ProgressStore.open(db_path) as reopened:
+        assert await reopened.get_meta("after") == "1" and await reopened.get_meta("g2") == "2"
+        assert await reopened.get_meta("late") is None  # cancelled means not written
+        assert await reopened.get_meta("k2") is None
