@@ -537,11 +537,13 @@ class _Writer:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             # The caller gives up, but the statement is on its way and may be written:
-            # let it settle first, so that nothing reads the channel around it while
-            # the caller still holds the channel's lock.
-            await asyncio.wait({future})
-            if not future.cancelled():
-                future.exception()  # seen (the caller is gone), not "never retrieved"
+            # let it settle first (however often the caller is cancelled meanwhile), so
+            # nothing reads the channel around it while the caller holds its lock.
+            while not future.done():
+                try:
+                    await asyncio.wait({future})
+                except asyncio.CancelledError:
+                    continue
             raise
 
     async def close(self) -> None:
@@ -564,6 +566,8 @@ class _Writer:
                     if not future.done():
                         future.set_exception(exc)
             except BaseException:  # the task itself is cancelled (the loop is closing)
+                # A statement already on the database thread may still be written; its
+                # caller hears "cancelled" all the same (only at shutdown).
                 left, self._pending = [*batch, *self._pending], []
                 for _, _, future in left:
                     future.cancel()

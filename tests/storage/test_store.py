@@ -890,3 +890,26 @@ async def test_a_writer_cancelled_mid_group_leaves_no_transaction_and_no_leftove
         assert await reopened.get_meta("after") == "1" and await reopened.get_meta("g2") == "2"
         assert await reopened.get_meta("late") is None  # cancelled means not written
         assert await reopened.get_meta("k2") is None
+
+
+async def test_a_change_cancelled_twice_still_waits_for_its_statement(
+    store: ProgressStore, content: Content
+) -> None:
+    for scope in (HERE, THERE):
+        await store.move(scope, ANN, "set", content, "planning")
+    busy = asyncio.create_task(store.move(THERE, ANN, "next", content))
+    await asyncio.sleep(0)
+    queued = asyncio.create_task(store.move(HERE, ANN, "next", content))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert store._writer._pending
+    queued.cancel()
+    await asyncio.sleep(0)  # now waiting for its statement to settle
+    queued.cancel()  # a second cancellation (a timeout, then shutdown)
+    status_meanwhile = asyncio.create_task(store.status(HERE))
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    await busy
+    await status_meanwhile
+    assert await store.status(HERE) == await stored(store, HERE)
+    assert (await store.status(HERE)).state.phase_key == "analysis"
