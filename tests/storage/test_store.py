@@ -893,3 +893,24 @@ async def test_a_writer_cancelled_mid_group_leaves_no_transaction_and_no_leftove
         assert await reopened.get_meta("after") == "1" and await reopened.get_meta("g2") == "2"
         assert await reopened.get_meta("late") is None  # cancelled means not written
         assert await reopened.get_meta("k2") is None
+
+
+async def test_a_read_connection_that_cannot_open_is_a_storage_error(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = store_module.aiosqlite.connect
+    opened: list[object] = []
+
+    def connect(*args: object, **kwargs: object) -> object:
+        if opened:  # the second connection, for reads
+            raise OSError("Too many open files")
+        connection = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(connection)
+        return connection
+
+    monkeypatch.setattr(store_module.aiosqlite, "connect", connect)
+    with pytest.raises(StorageError) as caught:
+        await ProgressStore.open(db_path)
+    assert "Too many open files" in caught.value.user_message()
+    with pytest.raises(ValueError, match="no active connection"):  # closed, not leaked
+        await opened[0].execute("SELECT 1")  # type: ignore[attr-defined]
