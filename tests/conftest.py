@@ -26,6 +26,20 @@ PHASE_KEYS = (
 )
 """The bundled phases' keys, in order, as tests expect them."""
 
+METHODOLOGY_ASPECTS = [
+    "Development Approach",
+    "Flexibility",
+    "Phases",
+    "Feedback",
+    "Client Involvement",
+    "Risk Management",
+    "Delivery Time",
+    "Change Management",
+    "Testing",
+    "Documentation",
+]
+"""The methodology table's aspects, in order, as tests expect them."""
+
 
 @pytest.fixture(scope="session")
 def content() -> Content:

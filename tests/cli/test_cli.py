@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.conftest import METHODOLOGY_ASPECTS
 
 
 def run(
@@ -65,18 +66,7 @@ def test_ask_compare_prints_all_ten_aspects_for_both(tmp_path: Path) -> None:
     result = run("ask", "/compare agile spiral", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for aspect in (
-        "Development Approach",
-        "Flexibility",
-        "Phases",
-        "Feedback",
-        "Client Involvement",
-        "Risk Management",
-        "Delivery Time",
-        "Change Management",
-        "Testing",
-        "Documentation",
-    ):
+    for aspect in METHODOLOGY_ASPECTS:
         assert f"\n{aspect}\n" in out
     assert out.count("  Agile: ") == 10
     assert out.count("  Spiral: ") == 10

@@ -20,7 +20,7 @@ from bot import Settings, create_bot
 from bot.core.lookup import Catalog
 from bot.discord.bot import PhaseBot
 from bot.discord.errors import APOLOGY
-from tests.conftest import PHASE_KEYS
+from tests.conftest import METHODOLOGY_ASPECTS, PHASE_KEYS
 from tests.discord.harness import Context, Harness, InteractionResult
 from tests.discord.standin import JSON
 
@@ -28,18 +28,6 @@ KNOWLEDGE_COMMANDS = ("phase", "phases", "compare", "methodology", "mlops", "ask
 CALLBACK = "POST /interactions/{iid}/{token}/callback"
 INFO_COLOUR = 0x5865F2
 
-METHODOLOGY_ASPECTS = [
-    "Development Approach",
-    "Flexibility",
-    "Phases",
-    "Feedback",
-    "Client Involvement",
-    "Risk Management",
-    "Delivery Time",
-    "Change Management",
-    "Testing",
-    "Documentation",
-]
 MLOPS_ASPECTS = [
     "Focus",
     "Primary Goal",
