@@ -420,12 +420,19 @@ async def running_bot(
     content_dir: Path | None = None,
     database: Path | None = None,
     extra_commands: Callable[[Any], None] | None = None,
+    python_gc: bool = False,
 ) -> Any:
     """``create_bot`` with the ``/ping`` floor, logged in and synced on a timed stand-in.
 
-    ``extra_commands(bot)`` may add more benchmark-only commands before the sync.
+    ``extra_commands(bot)`` may add more benchmark-only commands before the sync. Once it
+    is loaded, the garbage collector is tuned as ``phasebot run`` tunes it
+    (:func:`bot.discord.runner.tune_gc`), unless ``python_gc`` keeps Python's defaults;
+    either way the collector is as before when the bot has closed.
     """
+    import gc
+
     from bot import create_bot
+    from bot.discord.runner import tune_gc
     from tests.discord.harness import Harness
 
     db = database or workdir / "phasebot.sqlite3"
@@ -434,13 +441,20 @@ async def running_bot(
     if extra_commands is not None:
         extra_commands(bot)
     harness = Harness(bot, sync=True, standin=timed_standin(), timeout=30.0)
-    async with harness as h:
-        driver = Driver(h)
-        driver.install()
-        try:
-            yield driver
-        finally:
-            driver.uninstall()
+    threshold = gc.get_threshold()
+    try:
+        async with harness as h:
+            if not python_gc:
+                tune_gc()
+            driver = Driver(h)
+            driver.install()
+            try:
+                yield driver
+            finally:
+                driver.uninstall()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def workdir(prefix: str) -> tempfile.TemporaryDirectory[str]:

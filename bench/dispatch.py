@@ -439,14 +439,15 @@ async def validate(driver: C.Driver) -> None:
 
 
 async def run(
-    rounds: int, samples: int, total: int, seed: int, gc_threshold: tuple[int, ...] | None = None
+    rounds: int, samples: int, total: int, seed: int, python_gc: bool = False
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     with C.workdir("dispatch") as tmp:
         work = Path(tmp)
-        async with C.running_bot(work, extra_commands=add_echo_commands) as driver:
-            if gc_threshold is not None:  # diagnosis: what a tuned collector would give
-                gc.set_threshold(*gc_threshold)
+        async with C.running_bot(
+            work, extra_commands=add_echo_commands, python_gc=python_gc
+        ) as driver:
+            gc_threshold = list(gc.get_threshold())
             await validate(driver)
             bench = Bench(driver, ask_questions())
             await bench.open_commit_db(work / "raw-commit.sqlite3")
@@ -514,7 +515,8 @@ async def run(
         rounds=rounds,
         samples_per_round=samples,
         throughput_calls_per_round=total,
-        gc_threshold=list(gc_threshold or gc.get_threshold()),
+        gc_threshold=gc_threshold,
+        gc="python's defaults" if python_gc else "as phasebot run (tune_gc)",
     )
     return result
 
@@ -720,7 +722,8 @@ def render(result: dict[str, Any]) -> str:
     )
     out.append(
         "Where the time goes (diagnosis): the stand-in's own handler time removed; each "
-        "answer's reply sent by an echo command that computes nothing; GC time"
+        "answer's reply sent by an echo command that computes nothing; GC time "
+        f"(garbage collector {result.get('gc', '?')}, threshold {result.get('gc_threshold')})"
     )
     out.append(C.table(diag_headers, diag))
     return "\n".join(out)
@@ -736,18 +739,18 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="3 rounds × 80 calls, 250 calls per throughput run"
     )
     parser.add_argument(
-        "--gc-threshold",
-        help="diagnosis: run with gc.set_threshold(...) in the bot's process, e.g. 20000,20,20 "
-        "(results go to bench/results/dispatch_gc.json)",
+        "--python-gc",
+        action="store_true",
+        help="diagnosis: keep Python's default garbage collector instead of tuning it as "
+        "phasebot run does (results go to bench/results/dispatch_python_gc.json)",
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.samples, args.total = 3, 80, 250
-    threshold = tuple(int(x) for x in args.gc_threshold.split(",")) if args.gc_threshold else None
-    result = asyncio.run(run(args.rounds, args.samples, args.total, args.seed, threshold))
+    result = asyncio.run(run(args.rounds, args.samples, args.total, args.seed, args.python_gc))
     print(C.machine_line())
     print(render(result))
-    path = C.write_results("dispatch_gc" if threshold else "dispatch", result)
+    path = C.write_results("dispatch_python_gc" if args.python_gc else "dispatch", result)
     print(f"written {path.relative_to(C.ROOT)}")
     return 0
 

@@ -47,7 +47,7 @@ async def run(settings: Settings) -> int:
             loop.add_signal_handler(sig, _stop, bot, sig)
     async with bot:
         await bot.open_resources()  # a bad database or content fails here, before connecting
-        _tune_gc()
+        tune_gc()
         await _login(bot, _token(settings))
         await bot.sync_if_changed()
         await bot.connect(reconnect=True)
@@ -55,10 +55,11 @@ async def run(settings: Settings) -> int:
     return 0
 
 
-def _tune_gc() -> None:
-    """Loaded content lives as long as the process: keep the collector off it, and collect
-    the young generation less often (measured: 25-38% more answers per second with 50 in
-    flight, p99 a third lower; see bench/README.md)."""
+def tune_gc() -> None:
+    """Call once everything is loaded. Loaded content lives as long as the process: keep
+    the cyclic garbage collector off it (``gc.freeze``) and collect the young generation
+    less often. The benchmarks run the bot the same way (``bench/dispatch.py --python-gc``
+    measures Python's defaults instead)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
