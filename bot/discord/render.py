@@ -9,7 +9,9 @@ and continued in further fields, embeds or messages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 import discord
 
@@ -79,60 +81,69 @@ def split_text(text: str, limit: int) -> list[str]:
 
 def plan_messages(answer: Answer) -> list[list[EmbedSpec]]:
     """The answer as messages of embeds, each within every Discord limit."""
+    return list(iter_messages(answer))
+
+
+def iter_messages(answer: Answer) -> Iterator[list[EmbedSpec]]:
+    """:func:`plan_messages` one message at a time, planned only as far as it is read:
+    showing the first few messages of a huge answer costs what they do, not the rest."""
     title, description = answer.title, answer.description
     if len(title) > TITLE_LIMIT:
         # The full title goes first in the description; the title is marked as shortened.
         description = f"**{title}**\n\n{description}".strip()
         title = title[: TITLE_LIMIT - 1] + "…"
+    message: list[EmbedSpec] = []
+    total = 0
+    for embed in _embeds(answer, title, description):
+        size = embed.size()
+        if message and (total + size > MESSAGE_TOTAL_LIMIT or len(message) >= EMBEDS_PER_MESSAGE):
+            yield message
+            message = []
+            total = 0
+        message.append(embed)
+        total += size
+    yield message
 
-    embeds: list[EmbedSpec] = []
-    for i, chunk in enumerate(split_text(description, DESCRIPTION_LIMIT) if description else [""]):
-        embeds.append(EmbedSpec(title=title if i == 0 else "", description=chunk))
 
-    fields: list[FieldSpec] = []
-    for f in answer.fields:
-        name = f.name
-        if len(name) > FIELD_NAME_LIMIT:
-            fields.append(FieldSpec(name[: FIELD_NAME_LIMIT - 1] + "…", name, False))
-            name = "\u200b"
-        for j, chunk in enumerate(split_text(f.value or "\u200b", FIELD_VALUE_LIMIT)):
-            fields.append(
-                FieldSpec(
-                    name if j == 0 else f"{name} (continued)"[:FIELD_NAME_LIMIT], chunk, f.inline
-                )
-            )
-
-    current = embeds[-1]
+def _embeds(answer: Answer, title: str, description: str) -> Iterator[EmbedSpec]:
+    """The answer's embeds, in order, each yielded once it is complete."""
+    chunks = split_text(description, DESCRIPTION_LIMIT) if description else [""]
+    for i, chunk in enumerate(chunks[:-1]):
+        yield EmbedSpec(title=title if i == 0 else "", description=chunk)
+    current = EmbedSpec(title=title if len(chunks) == 1 else "", description=chunks[-1])
     size = current.size()  # kept as a running total: long tables have many fields
-    for spec in fields:
+    for spec in _fields(answer):
         added = _field_size(spec)
         if len(current.fields) >= FIELD_COUNT_LIMIT or size + added > MESSAGE_TOTAL_LIMIT:
+            yield current
             current = EmbedSpec(title=f"{title} (continued)"[:TITLE_LIMIT] if title else "")
-            embeds.append(current)
             size = current.size()
         current.fields.append(spec)
         size += added
 
     footer = answer.footer
     if len(footer) > FOOTER_LIMIT:
-        embeds.append(EmbedSpec(description=footer))
+        yield current
+        current = EmbedSpec(description=footer)
         footer = ""
-    if embeds[-1].size() + len(footer) > MESSAGE_TOTAL_LIMIT:
-        embeds.append(EmbedSpec())
-    embeds[-1].footer = footer
+    if current.size() + len(footer) > MESSAGE_TOTAL_LIMIT:
+        yield current
+        current = EmbedSpec()
+    current.footer = footer
+    yield current
 
-    messages: list[list[EmbedSpec]] = [[]]
-    total = 0
-    for embed in embeds:
-        size = embed.size()
-        if messages[-1] and (
-            total + size > MESSAGE_TOTAL_LIMIT or len(messages[-1]) >= EMBEDS_PER_MESSAGE
-        ):
-            messages.append([])
-            total = 0
-        messages[-1].append(embed)
-        total += size
-    return messages
+
+def _fields(answer: Answer) -> Iterator[FieldSpec]:
+    """The answer's fields, long names and values split to fit."""
+    for f in answer.fields:
+        name = f.name
+        if len(name) > FIELD_NAME_LIMIT:
+            yield FieldSpec(name[: FIELD_NAME_LIMIT - 1] + "…", name, False)
+            name = "\u200b"
+        for j, chunk in enumerate(split_text(f.value or "\u200b", FIELD_VALUE_LIMIT)):
+            yield FieldSpec(
+                name if j == 0 else f"{name} (continued)"[:FIELD_NAME_LIMIT], chunk, f.inline
+            )
 
 
 def _field_size(spec: FieldSpec) -> int:
@@ -152,6 +163,10 @@ def to_embed(spec: EmbedSpec, tone: Tone) -> discord.Embed:
     return embed
 
 
-def render_messages(answer: Answer) -> list[list[discord.Embed]]:
-    """Embeds for each message the answer needs (usually one message, one embed)."""
-    return [[to_embed(spec, answer.tone) for spec in message] for message in plan_messages(answer)]
+def render_messages(answer: Answer, limit: int | None = None) -> list[list[discord.Embed]]:
+    """Embeds for each message the answer needs (usually one message, one embed); with
+    ``limit``, for its first ``limit`` messages only."""
+    return [
+        [to_embed(spec, answer.tone) for spec in message]
+        for message in islice(iter_messages(answer), limit)
+    ]

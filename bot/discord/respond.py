@@ -14,12 +14,15 @@ MAX_MESSAGES = 5
 shown in part, with a note saying so and how to narrow it, instead of flooding the chat."""
 
 
-def _limit(messages: list[list[discord.Embed]]) -> tuple[list[list[discord.Embed]], str | None]:
+def _messages(answer: Answer) -> tuple[list[list[discord.Embed]], str | None]:
+    """The messages to send, and a note when the answer is longer than chat should take.
+    Only what can be shown is planned and rendered (and one more message, to know)."""
+    messages = render_messages(answer, limit=MAX_MESSAGES + 1)
     if len(messages) <= MAX_MESSAGES:
         return messages, None
     shown = messages[: MAX_MESSAGES - 1]
     note = (
-        f"This answer is too long for chat: showing {len(shown)} of {len(messages)} parts. "
+        f"This answer is too long for chat: showing its first {len(shown)} parts. "
         "Narrow it down, e.g. with an `aspect:` or a single phase."
     )
     return shown, note
@@ -33,7 +36,7 @@ async def send_answer(
     ephemeral: bool = False,
 ) -> None:
     """Reply with the answer; the view goes under the first message."""
-    messages, note = _limit(render_messages(answer))
+    messages, note = _messages(answer)
     first, *rest = messages
     kwargs: dict[str, Any] = {"embeds": first, "ephemeral": ephemeral}
     if view is not None:
@@ -52,7 +55,7 @@ async def edit_answer(
     interaction: discord.Interaction[Any], answer: Answer, *, view: discord.ui.View | None
 ) -> None:
     """Replace the message a component was clicked on with a new answer (and no text)."""
-    messages, note = _limit(render_messages(answer))
+    messages, note = _messages(answer)
     first, *rest = messages
     await interaction.response.edit_message(content=None, embeds=first, view=view)
     for embeds in rest:

@@ -31,7 +31,8 @@ async def test_a_huge_answer_is_shown_in_part_with_a_note(
     assert result.embed()["title"] == "Software Development Life Cycle"
     assert len(result.followups) == MAX_MESSAGES - 1  # parts 2..4, then the note
     note = result.followups[-1]["content"]
-    assert note.startswith(f"This answer is too long for chat: showing {MAX_MESSAGES - 1} of ")
+    shown = MAX_MESSAGES - 1
+    assert note.startswith(f"This answer is too long for chat: showing its first {shown} parts.")
     field_names = [f["name"] for f in result.embeds[0]["fields"]]
     assert field_names[:2] == ["1 · Planning", "2 · Analysis"]
 

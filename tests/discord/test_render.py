@@ -96,3 +96,20 @@ def test_split_text_keeps_every_character() -> None:
     assert "".join(chunks).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
         "\n", ""
     )
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 5])
+def test_rendering_the_first_messages_gives_the_same_messages(limit: int) -> None:
+    lines = "\n".join(f"• line {i} {'x' * (i % 50)}" for i in range(400))
+    answer = Answer(
+        title="Big",
+        description="intro " * 1000,
+        fields=tuple(Field(f"field {i}", lines) for i in range(30)),
+        footer="end",
+    )
+    whole = render_messages(answer)
+    assert len(whole) > 5
+    first = render_messages(answer, limit=limit)
+    assert [[e.to_dict() for e in m] for m in first] == [
+        [e.to_dict() for e in m] for m in whole[:limit]
+    ]
