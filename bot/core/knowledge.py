@@ -10,6 +10,12 @@ from bot.core.errors import InvalidRequest
 from bot.core.lookup import Catalog
 from bot.core.models import Aspect, Phase, Subject, Table
 
+MAX_LISTED = 100
+"""An answer lists at most this many phases or aspects, then says how many more there
+are and how to pick one. Only very large content packs reach it; it keeps such answers
+readable in chat and quick to build."""
+PICK_ASPECT = "Pick one with `aspect:`."
+
 
 class Knowledge:
     """Answers about the SDLC, the methodologies and MLOps vs DevOps."""
@@ -43,11 +49,12 @@ class Knowledge:
 
     def phases(self) -> Answer:
         info = self.catalog.content.sdlc.sdlc
-        fields = tuple(Field(f"{p.number} · {p.name}", p.objective) for p in self.catalog.phases)
+        phases = self.catalog.phases
+        fields = tuple(Field(f"{p.number} · {p.name}", p.objective) for p in phases[:MAX_LISTED])
         return Answer(
             title=info.title,
             description=f"{info.definition}\n\n{info.goal}\n\n{info.overview}",
-            fields=fields,
+            fields=fields + _more(len(phases), "phases", "`/phase <name>` shows any of them."),
             footer="/phase <name> shows a phase's activities.",
         )
 
@@ -86,8 +93,9 @@ class Knowledge:
             description=f"{table.title}, aspect by aspect.",
             fields=tuple(
                 Field(a.name, "\n".join(f"**{s.name}:** {a.values[s.key]}" for s in subjects))
-                for a in table.aspects
-            ),
+                for a in table.aspects[:MAX_LISTED]
+            )
+            + _more(len(table.aspects), "aspects", PICK_ASPECT),
             footer=table.title,
         )
 
@@ -100,7 +108,11 @@ class Knowledge:
         return Answer(
             title=subject.name,
             description=f"{subject.name} in {table.title}, aspect by aspect.",
-            fields=tuple(Field(a.name, a.values[subject.key], inline=True) for a in table.aspects),
+            fields=tuple(
+                Field(a.name, a.values[subject.key], inline=True)
+                for a in table.aspects[:MAX_LISTED]
+            )
+            + _more(len(table.aspects), "aspects", PICK_ASPECT),
             footer=f"/compare first:{subject.key} second:<another> compares it side by side.",
         )
 
@@ -123,3 +135,11 @@ def phase_title(phase: Phase, total: int) -> str:
 
 def _names(table: Table) -> str:
     return ", ".join(s.name for s in table.subjects)
+
+
+def _more(count: int, what: str, hint: str) -> tuple[Field, ...]:
+    """The last field of a list cut at :data:`MAX_LISTED` entries (none if it was not)."""
+    hidden = count - MAX_LISTED
+    if hidden <= 0:
+        return ()
+    return (Field("And more", f"…and {hidden:,} more {what}. {hint}"),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import InvalidRequest, UnknownAspect, UnknownSubject
-from bot.core.knowledge import Knowledge
+from bot.core.knowledge import MAX_LISTED, Knowledge
 from bot.core.models import Content
 
 
@@ -100,3 +100,22 @@ def test_mlops(knowledge: Knowledge) -> None:
         "Involves model testing, validation, and monitoring for accuracy.",
         "Emphasizes code testing, unit testing, and system testing.",
     ]
+
+
+@pytest.mark.parametrize("extra", [0, 1, 250])
+def test_a_comparison_lists_at_most_max_listed_aspects(knowledge: Knowledge, extra: int) -> None:
+    table = knowledge.catalog.methodologies
+    first = table.aspects[0]
+    count = MAX_LISTED + extra
+    aspects = tuple(
+        first.model_copy(update={"key": f"aspect-{i}", "name": f"Aspect {i}"}) for i in range(count)
+    )
+    big = table.model_copy(update={"aspects": aspects})
+    answer = knowledge.comparison_answer(big, big.subjects[:2])
+    names = [f.name for f in answer.fields]
+    assert names[:MAX_LISTED] == [f"Aspect {i}" for i in range(MAX_LISTED)]
+    if extra:
+        assert len(names) == MAX_LISTED + 1
+        assert answer.fields[-1].value == f"…and {extra:,} more aspects. Pick one with `aspect:`."
+    else:
+        assert len(names) == MAX_LISTED
