@@ -15,7 +15,8 @@ written as TOML to a temporary directory. Each size runs in a fresh worker proce
 * end to end (unless ``--no-e2e``): the real bot with ``CONTENT_DIR`` set to the pack,
   on the stand-in: /ping floor, /phase autocomplete and /ask, p50/p99 and ratios.
 
-Targets at 1000×: autocomplete p99 < 5 ms, /ask p99 < 20 ms; cost growing no worse
+Targets at 1000×, checked on the end-to-end figures (on the core calls only with
+``--no-e2e``): autocomplete p99 < 5 ms, /ask p99 < 20 ms; cost growing no worse
 than linearly: the growth exponent over the largest step, log(cost_1000 / cost_100) /
 log(10), ≤ 1.1 for load time, autocomplete p99 and /ask p99 (1.0 is linear; 0.1 leaves
 room for noise; every step's exponent is in the JSON and the table).
@@ -203,7 +204,7 @@ def worker(pack: Path, rounds: int, e2e: bool) -> dict[str, Any]:
 async def end_to_end(pack: Path, typed: list[str], asked: list[str], rounds: int) -> dict[str, Any]:
     """/ping, /phase autocomplete and /ask through the real bot loaded with the pack."""
     rng = random.Random(5)
-    samples = 60
+    samples = 200
     with C.workdir("scale-e2e") as tmp:
         started = time.perf_counter()
         async with C.running_bot(Path(tmp), content_dir=pack) as driver:
@@ -334,21 +335,26 @@ def run(factors: list[int], rounds: int, e2e: bool) -> dict[str, Any]:
     by = {s["factor"]: s for s in sizes}
     top = by.get(max(factors))
     checks: dict[str, Any] = {}
+    # The targets are checked end to end (through discord.py and the stand-in) when that
+    # ran, else on the core calls alone; both are in the JSON and the tables.
+    e2e_ran = all("e2e" in s for s in sizes)
+    latency = {
+        "autocomplete": "e2e.ac_p99_ms" if e2e_ran else "autocomplete_p99_ms",
+        "ask": "e2e.ask_p99_ms" if e2e_ran else "ask_p99_ms",
+    }
     if 1000 in by:
-        checks["autocomplete_p99_ms_at_1000x"] = {
-            "value": by[1000]["autocomplete_p99_ms"],
-            "target": f"< {AUTOCOMPLETE_P99_MS} ms",
-            "pass": by[1000]["autocomplete_p99_ms"] < AUTOCOMPLETE_P99_MS,
-        }
-        checks["ask_p99_ms_at_1000x"] = {
-            "value": by[1000]["ask_p99_ms"],
-            "target": f"< {ASK_P99_MS} ms",
-            "pass": by[1000]["ask_p99_ms"] < ASK_P99_MS,
-        }
+        for kind, limit in (("autocomplete", AUTOCOMPLETE_P99_MS), ("ask", ASK_P99_MS)):
+            value = _get(by[1000], latency[kind])
+            checks[f"{kind}_p99_ms_at_1000x"] = {
+                "value": value,
+                "measured": "end to end" if e2e_ran else "core call",
+                "target": f"< {limit} ms",
+                "pass": value < limit,
+            }
     ordered = sorted(by)
     steps = list(itertools.pairwise(ordered))
     exponents: dict[str, dict[str, float]] = {}
-    for key in ("load_s.total", "autocomplete_p99_ms", "ask_p99_ms"):
+    for key in ("load_s.total", latency["autocomplete"], latency["ask"]):
         exponents[key] = {f"{lo}x->{hi}x": growth(sizes, key, lo, hi) for lo, hi in steps}
         if steps and steps[-1][1] >= 100:
             lo, hi = steps[-1]
@@ -436,7 +442,8 @@ def render(result: dict[str, Any]) -> str:
         out += ["", "growth exponents per step (1.0 = linear)", C.table(["cost", *steps], rows)]
     if result["checks"]:
         rows = [
-            [k, v["value"], v["target"], C.verdict(v["pass"])] for k, v in result["checks"].items()
+            [_check_name(k, v), v["value"], v["target"], C.verdict(v["pass"])]
+            for k, v in result["checks"].items()
         ]
         out += ["", C.table(["check", "value", "target", "result"], rows)]
     largest = next((s for s in result["sizes"] if s["factor"] == result["largest"]), None)
@@ -445,6 +452,10 @@ def render(result: dict[str, Any]) -> str:
         out += [f"  {ms:8.3f}  {what}" for what, ms in largest["slowest_autocomplete"][:3]]
         out += [f"  {ms:8.3f}  {what}" for what, ms in largest["slowest_ask"][:3]]
     return "\n".join(out)
+
+
+def _check_name(key: str, check: dict[str, Any]) -> str:
+    return f"{key} ({check['measured']})" if "measured" in check else key
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,21 +75,27 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
             )
     elif name == "content_scale":
         for size in data["sizes"]:
+            e2e = size.get("e2e")
+            end_to_end = (
+                f"; end to end {e2e['ac_p99_ms']:.2f} ms, {e2e['ask_p99_ms']:.2f} ms" if e2e else ""
+            )
             rows.append(
                 [
                     "content scale",
                     f"{size['factor']}× content ({size['entries']:,} entries)",
-                    f"load {size['load_s']['total']:.2f} s, autocomplete p99 "
-                    f"{size['autocomplete_p99_ms']:.2f} ms, /ask p99 {size['ask_p99_ms']:.2f} ms",
+                    f"load {size['load_s']['total']:.2f} s; autocomplete, /ask p99: core "
+                    f"{size['autocomplete_p99_ms']:.2f} ms, {size['ask_p99_ms']:.2f} ms"
+                    + end_to_end,
                     "",
                     "",
                 ]
             )
         for key, check in data["checks"].items():
+            measured = f" ({check['measured']})" if "measured" in check else ""
             rows.append(
                 [
                     "content scale",
-                    key.replace("_", " "),
+                    key.replace("_", " ") + measured,
                     f"{check['value']:.2f}",
                     check["target"],
                     C.verdict(check["pass"]),
