@@ -427,7 +427,7 @@ async def running_bot(
     ``extra_commands(bot)`` may add more benchmark-only commands before the sync. Once it
     is loaded, the garbage collector is tuned as ``phasebot run`` tunes it
     (:func:`bot.discord.runner.tune_gc`), unless ``python_gc`` keeps Python's defaults;
-    either way the collector is as before when the bot has closed.
+    and the collector is set back (and unfrozen) when the bot has closed.
     """
     import gc
 
@@ -453,7 +453,8 @@ async def running_bot(
             finally:
                 driver.uninstall()
     finally:
-        gc.unfreeze()
+        if not python_gc:
+            gc.unfreeze()
         gc.set_threshold(*threshold)
 
 

@@ -14,7 +14,6 @@ MAX_LISTED = 100
 """An answer lists at most this many phases or aspects, then says how many more there
 are and how to pick one. Only very large content packs reach it; it keeps such answers
 readable in chat and quick to build."""
-PICK_ASPECT = "Pick one with `aspect:`."
 
 
 class Knowledge:
@@ -54,7 +53,7 @@ class Knowledge:
         return Answer(
             title=info.title,
             description=f"{info.definition}\n\n{info.goal}\n\n{info.overview}",
-            fields=fields + _more(len(phases), "phases", "`/phase <name>` shows any of them."),
+            fields=fields + _more(len(phases), "phase", "`/phase <name>` shows any of them."),
             footer="/phase <name> shows a phase's activities.",
         )
 
@@ -95,7 +94,7 @@ class Knowledge:
                 Field(a.name, "\n".join(f"**{s.name}:** {a.values[s.key]}" for s in subjects))
                 for a in table.aspects[:MAX_LISTED]
             )
-            + _more(len(table.aspects), "aspects", PICK_ASPECT),
+            + _more(len(table.aspects), "aspect", self._pick_aspect(table, subjects)),
             footer=table.title,
         )
 
@@ -112,7 +111,11 @@ class Knowledge:
                 Field(a.name, a.values[subject.key], inline=True)
                 for a in table.aspects[:MAX_LISTED]
             )
-            + _more(len(table.aspects), "aspects", PICK_ASPECT),
+            + _more(
+                len(table.aspects),
+                "aspect",
+                f"`/methodology name:{subject.key} aspect:<name>` shows one of them.",
+            ),
             footer=f"/compare first:{subject.key} second:<another> compares it side by side.",
         )
 
@@ -122,6 +125,13 @@ class Knowledge:
             description=aspect.values[subject.key],
             footer=table.title,
         )
+
+    def _pick_aspect(self, table: Table, subjects: tuple[Subject, ...]) -> str:
+        """How to see one aspect of a comparison (named for every command it reaches)."""
+        if table is self.catalog.mlops:
+            return "`/mlops aspect:<name>` shows one of them."
+        first, second = subjects[0].key, subjects[-1].key
+        return f"`/compare first:{first} second:{second} aspect:<name>` shows one of them."
 
     def mlops(self, aspect: str | None = None) -> Answer:
         table = self.catalog.mlops
@@ -138,8 +148,10 @@ def _names(table: Table) -> str:
 
 
 def _more(count: int, what: str, hint: str) -> tuple[Field, ...]:
-    """The last field of a list cut at :data:`MAX_LISTED` entries (none if it was not)."""
+    """The last field of a list of ``count`` entries (each a ``what``) cut at
+    :data:`MAX_LISTED` entries; none if it was not cut."""
     hidden = count - MAX_LISTED
     if hidden <= 0:
         return ()
-    return (Field("And more", f"…and {hidden:,} more {what}. {hint}"),)
+    plural = what if hidden == 1 else f"{what}s"
+    return (Field("And more", f"…and {hidden:,} more {plural}. {hint}"),)

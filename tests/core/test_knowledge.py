@@ -6,7 +6,8 @@ import pytest
 
 from bot.core.errors import InvalidRequest, UnknownAspect, UnknownSubject
 from bot.core.knowledge import MAX_LISTED, Knowledge
-from bot.core.models import Content
+from bot.core.lookup import Catalog
+from bot.core.models import Content, Table
 
 
 def test_phase_answer(knowledge: Knowledge) -> None:
@@ -102,20 +103,54 @@ def test_mlops(knowledge: Knowledge) -> None:
     ]
 
 
-@pytest.mark.parametrize("extra", [0, 1, 250])
-def test_a_comparison_lists_at_most_max_listed_aspects(knowledge: Knowledge, extra: int) -> None:
+@pytest.mark.parametrize(
+    ("extra", "more"), [(0, ""), (1, "…and 1 more aspect."), (1250, "…and 1,250 more aspects.")]
+)
+def test_a_comparison_lists_at_most_max_listed_aspects(
+    knowledge: Knowledge, extra: int, more: str
+) -> None:
     table = knowledge.catalog.methodologies
     first = table.aspects[0]
-    count = MAX_LISTED + extra
     aspects = tuple(
-        first.model_copy(update={"key": f"aspect-{i}", "name": f"Aspect {i}"}) for i in range(count)
+        first.model_copy(update={"key": f"aspect-{i}", "name": f"Aspect {i}"})
+        for i in range(MAX_LISTED + extra)
     )
     big = table.model_copy(update={"aspects": aspects})
-    answer = knowledge.comparison_answer(big, big.subjects[:2])
+    answer = knowledge.comparison_answer(big, big.subjects[1:3])
     names = [f.name for f in answer.fields]
     assert names[:MAX_LISTED] == [f"Aspect {i}" for i in range(MAX_LISTED)]
-    if extra:
-        assert len(names) == MAX_LISTED + 1
-        assert answer.fields[-1].value == f"…and {extra:,} more aspects. Pick one with `aspect:`."
-    else:
+    if not extra:
         assert len(names) == MAX_LISTED
+        return
+    assert len(names) == MAX_LISTED + 1
+    assert answer.fields[-1].value == (
+        f"{more} `/compare first:agile second:spiral aspect:<name>` shows one of them."
+    )
+
+
+def test_every_cut_list_says_how_to_see_one_entry(content: Content) -> None:
+    def bigger(table: Table) -> Table:
+        first = table.aspects[0]
+        extra = tuple(
+            first.model_copy(update={"key": f"aspect-{i}", "name": f"Aspect {i}"})
+            for i in range(MAX_LISTED)
+        )
+        return table.model_copy(update={"aspects": table.aspects + extra})
+
+    big = content.model_copy(update={"tables": tuple(bigger(t) for t in content.tables)})
+    knowledge = Knowledge(Catalog(big))
+    hints = {
+        "mlops": knowledge.mlops().fields[-1].value,
+        "methodology": knowledge.methodology("agile").fields[-1].value,
+        "compare": knowledge.compare("waterfall", "v-model").fields[-1].value,
+    }
+    mlops_aspects = len(knowledge.catalog.mlops.aspects) - MAX_LISTED
+    assert hints["mlops"] == (
+        f"…and {mlops_aspects} more aspects. `/mlops aspect:<name>` shows one of them."
+    )
+    assert hints["methodology"].endswith(
+        "more aspects. `/methodology name:agile aspect:<name>` shows one of them."
+    )
+    assert hints["compare"].endswith(
+        "`/compare first:waterfall second:v-model aspect:<name>` shows one of them."
+    )

@@ -31,3 +31,18 @@ def test_loading_pauses_the_collector_and_restores_it(
         (gc.enable if was_enabled else gc.disable)()
     assert while_indexing == [False]
     assert services.catalog.phase("testing").number == 5
+
+
+def test_the_collector_is_back_on_when_loading_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(knowledge: Knowledge) -> Asker:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(bot.services, "Asker", broken)
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with pytest.raises(OSError):
+            bot.services.load_services()
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()

@@ -22,6 +22,7 @@ from bot.discord.render import (
     render_messages,
     split_text,
 )
+from bot.discord.respond import MAX_MESSAGES, _messages
 
 
 def _assert_within_limits(messages: list[list[discord.Embed]]) -> None:
@@ -113,3 +114,36 @@ def test_rendering_the_first_messages_gives_the_same_messages(limit: int) -> Non
     assert [[e.to_dict() for e in m] for m in first] == [
         [e.to_dict() for e in m] for m in whole[:limit]
     ]
+
+
+def test_a_split_description_keeps_the_title_on_its_first_embed() -> None:
+    answer = Answer(title="Title", description="word " * 2000)
+    embeds = [e for message in render_messages(answer) for e in message]
+    assert [e.title for e in embeds] == ["Title", None, None]
+
+
+def test_a_footer_too_long_for_a_footer_becomes_the_last_description() -> None:
+    footer = "f" * (FOOTER_LIMIT + 1)
+    (message,) = render_messages(Answer(title="T", description="d", footer=footer))
+    assert [(e.description, e.footer.text) for e in message] == [("d", None), (footer, None)]
+
+
+def test_a_footer_that_would_overfill_a_message_gets_an_embed_of_its_own() -> None:
+    fields = tuple(Field(f"f{i}", "v" * 1000) for i in range(5))
+    answer = Answer(title="T", fields=fields, footer="x" * 1500)
+    messages = render_messages(answer)
+    assert [[(len(e.fields), e.footer.text) for e in m] for m in messages] == [
+        [(5, None)],
+        [(0, "x" * 1500)],
+    ]
+
+
+@pytest.mark.parametrize(("fields", "sent", "note"), [(25, 5, False), (26, 4, True)])
+def test_up_to_max_messages_are_sent_whole_and_more_as_a_part_with_a_note(
+    fields: int, sent: int, note: bool
+) -> None:
+    answer = Answer(title="T", fields=tuple(Field(f"f{i}", "v" * 1000) for i in range(fields)))
+    messages, said = _messages(answer)
+    assert len(messages) == sent
+    assert (said is not None) is note
+    assert len(render_messages(answer)) == (MAX_MESSAGES if not note else MAX_MESSAGES + 1)
