@@ -644,11 +644,17 @@ class _ChannelLocks:
 
 
 def _prepare_path(target: str) -> str:
-    """Expand ``~`` and create the database file's directory if it is missing."""
+    """Expand ``~``, create the database file's directory if it is missing and check
+    that SQLite can open the file (creating it). Raises OSError or sqlite3.Error."""
     if target == _MEMORY or target.startswith("file:"):
         return target
     path = Path(target).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Open it once here, so that a file SQLite refuses (a directory, /proc, no permission)
+    # fails before aiosqlite starts its thread: after a failed connect aiosqlite stops
+    # that thread without waiting for it, and it may then report to a closed event loop
+    # (a traceback as the program exits).
+    sqlite3.connect(path).close()
     return str(path)
 
 

@@ -232,6 +232,14 @@ def test_unusable_database_is_one_line(tmp_path: Path) -> None:
     assert "cannot open the database" in _one_line_error(result)
 
 
+def test_console_with_an_unusable_database_prints_one_line(tmp_path: Path) -> None:
+    result = run(
+        "console", cwd=tmp_path, env={"DATABASE_PATH": str(tmp_path)}, stdin="/project status\n"
+    )
+    assert "cannot open the database" in result.stdout  # a reply; the console goes on
+    assert result.stderr == ""  # no traceback from aiosqlite's thread as the console exits
+
+
 def test_broken_content_dir_is_reported(tmp_path: Path) -> None:
     result = run("ask", "/phase 1", cwd=tmp_path, env={"CONTENT_DIR": str(tmp_path / "nowhere")})
     assert result.returncode == 1

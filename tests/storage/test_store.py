@@ -465,6 +465,17 @@ async def test_unusable_path_is_a_storage_error(tmp_path: Path) -> None:
     assert "cannot open the database" in caught.value.user_message()
 
 
+async def test_a_path_sqlite_cannot_open_fails_before_aiosqlite_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connects: list[object] = []
+    monkeypatch.setattr(store_module.aiosqlite, "connect", lambda *a, **k: connects.append(a))
+    with pytest.raises(StorageError) as caught:
+        await ProgressStore.open(tmp_path)  # a directory
+    assert "cannot open the database" in caught.value.user_message()
+    assert connects == []  # no aiosqlite thread left to report to a closed loop
+
+
 async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not sqlite" * 100)
