@@ -18,7 +18,7 @@ KNOWLEDGE_COMMANDS = (
     CommandHelp(
         "/phase name:<phase>", "One SDLC phase: objective and activities.", "/phase name:testing"
     ),
-    CommandHelp("/phases", "The SDLC and its 8 phases in order.", "/phases"),
+    CommandHelp("/phases", "The SDLC and its phases, in order.", "/phases"),
     CommandHelp(
         "/compare first:<a> second:<b> [aspect:<x>]",
         "Two methodologies (or MLOps and DevOps) side by side.",

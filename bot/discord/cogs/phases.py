@@ -18,7 +18,7 @@ class PhasesCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(
-        name="phases", description="The software development life cycle and its 8 phases."
+        name="phases", description="The software development life cycle and its phases, in order."
     )
     @everywhere
     async def phases(self, interaction: discord.Interaction[Any]) -> None:
