@@ -153,8 +153,17 @@ class Console:
     # -- parsing -----------------------------------------------------------------------
 
     def parse(self, line: str) -> tuple[Command, dict[str, str]]:
+        text = line.strip()
+        first, *words = text.split() or [""]
+        name = first.removeprefix("/").casefold()
+        ask = self.commands["ask"]
+        if name == "ask":  # a question is free text, with no quoting rules: what's, don't
+            return ask, self._bind(ask, words)
+        known = name in self.commands or name == "project"
+        if first and not first.startswith("/") and not known:
+            return ask, self._bind(ask, text.split())  # a question asked without /ask
         try:
-            tokens = shlex.split(line.strip())
+            tokens = shlex.split(text)
         except ValueError as exc:
             raise InvalidRequest(f"I couldn't read that line: {exc}.") from None
         if not tokens:

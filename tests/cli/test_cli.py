@@ -240,6 +240,26 @@ def test_console_with_an_unusable_database_prints_one_line(tmp_path: Path) -> No
     assert result.stderr == ""  # no traceback from aiosqlite's thread as the console exits
 
 
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("/ask what's agile?", "Agile"),  # an apostrophe is not a quote
+        ("how flexible is waterfall?", "Waterfall · Flexibility"),  # no /ask needed
+        ("ask question:what's mlops", "MLOps vs DevOps"),
+    ],
+)
+def test_questions_are_free_text(tmp_path: Path, line: str, title: str) -> None:
+    result = run("ask", line, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == title
+
+
+def test_an_unknown_slash_command_is_still_one_line(tmp_path: Path) -> None:
+    result = run("ask", "/how are you", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "There is no command /how" in _one_line_error(result)
+
+
 def test_broken_content_dir_is_reported(tmp_path: Path) -> None:
     result = run("ask", "/phase 1", cwd=tmp_path, env={"CONTENT_DIR": str(tmp_path / "nowhere")})
     assert result.returncode == 1
