@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+DEFAULT_DATABASE_PATH = Path("data/phasebot.sqlite3")
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
         default=None, description="The bot's token, from the Discord developer portal."
     )
     database_path: Path = Field(
-        default=Path("data/phasebot.sqlite3"),
+        default=DEFAULT_DATABASE_PATH,
         description="The SQLite file for project progress; created on first run.",
     )
     content_dir: Path | None = Field(
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _blank_path_is_default(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return DEFAULT_DATABASE_PATH
         return value
 
     @field_validator("log_level", mode="before")

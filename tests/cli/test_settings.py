@@ -42,13 +42,16 @@ def test_every_field_has_a_keyword_override(tmp_path: Path) -> None:
 
 
 def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("DISCORD_TOKEN=from-file\nDEV_GUILD_ID=7\nCONTENT_DIR=\n")
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=from-file\nDEV_GUILD_ID=7\nCONTENT_DIR=\nDATABASE_PATH=\n"
+    )
     monkeypatch.setenv("DEV_GUILD_ID", "8")
     settings = Settings()
     assert settings.discord_token is not None
     assert settings.discord_token.get_secret_value() == "from-file"
     assert settings.dev_guild_id == 8  # the environment wins over .env
     assert settings.content_dir is None  # blank means default
+    assert settings.database_path == tmp_path / "data" / "phasebot.sqlite3"  # not the folder
 
 
 def test_token_is_hidden_in_repr() -> None:
