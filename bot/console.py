@@ -171,12 +171,12 @@ class Console:
         name = tokens[0].removeprefix("/").casefold()
         rest = tokens[1:]
         if name == "project":
+            subcommands = ", ".join(c.split()[1] for c in self.commands if c.startswith("project "))
             if not rest:
-                subcommands = ", ".join(
-                    c.split()[1] for c in self.commands if c.startswith("project ")
-                )
                 raise InvalidRequest(f"/project needs a subcommand: {subcommands}.")
             name, rest = f"project {rest[0].casefold()}", rest[1:]
+            if name not in self.commands:
+                raise UnknownCommand(f"There is no command /{name}. Subcommands: {subcommands}.")
         command = self.commands.get(name)
         if command is None:
             known = ", ".join(f"/{c}" for c in self.commands if not c.startswith("project "))

@@ -78,6 +78,7 @@ def test_ask_compare_prints_all_ten_aspects_for_both(tmp_path: Path) -> None:
     ("args", "code", "words"),
     [
         (("ask", "/nope"), 1, "There is no command /nope"),
+        (("ask", "/project frob"), 1, "Subcommands: status, set, next"),
         (("ask", "/phase"), 1, "/phase needs name"),
         (("ask", "/compare agile mlops"), 1, "different tables"),
         (("ask", "/phase tetsing"), 1, "Did you mean “Testing”"),
