@@ -159,8 +159,8 @@ class Console:
         ask = self.commands["ask"]
         if name == "ask":  # a question is free text, with no quoting rules: what's, don't
             return ask, self._bind(ask, words)
-        known = name in self.commands or name == "project"
-        if first and not first.startswith("/") and not known:
+        is_command = name in self.commands or name == "project"
+        if first and not first.startswith("/") and not is_command:
             return ask, self._bind(ask, text.split())  # a question asked without /ask
         try:
             tokens = shlex.split(text)
