@@ -339,9 +339,15 @@ class Driver:
     async def fire(self, payload: JSON, state: Any) -> Fired:
         """Feed one payload; return the time until discord.py finished handling it."""
         parser = self.bot._connection.parsers["INTERACTION_CREATE"]
-        spawned: list[asyncio.Task[Any]] = []
         server_before = self.standin.server_seconds
         started = time.perf_counter()
+        await self._feed(parser, payload)
+        elapsed = time.perf_counter() - started
+        return Fired(elapsed, state, self.standin.server_seconds - server_before)
+
+    async def _feed(self, parser: Callable[[JSON], None], payload: JSON) -> None:
+        """Parse one payload and wait for the tasks discord.py spawned for it."""
+        spawned: list[asyncio.Task[Any]] = []
         self._capturing = spawned
         try:
             parser(payload)
@@ -349,8 +355,6 @@ class Driver:
             self._capturing = None
         if spawned:
             await asyncio.wait(spawned)
-        elapsed = time.perf_counter() - started
-        return Fired(elapsed, state, self.standin.server_seconds - server_before)
 
     async def fire_concurrently(
         self, slots: Sequence[Sequence[tuple[JSON, Any]]]
@@ -365,14 +369,7 @@ class Driver:
 
         async def client(calls: Sequence[tuple[JSON, Any]]) -> None:
             for payload, _state in calls:
-                spawned: list[asyncio.Task[Any]] = []
-                self._capturing = spawned
-                try:
-                    parser(payload)
-                finally:
-                    self._capturing = None
-                if spawned:
-                    await asyncio.wait(spawned)
+                await self._feed(parser, payload)
 
         started = time.perf_counter()
         await asyncio.gather(*(client(calls) for calls in slots))
