@@ -11,6 +11,9 @@ from bot.core.knowledge import Knowledge
 from bot.core.lookup import Catalog
 from bot.core.models import Content
 
+# PostgreSQL fixtures (pg_server_dsn, pg_dsn) and the `postgres` marker.
+pytest_plugins = ("tests.postgres",)
+
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO.parent / "shared" / "seeds" / "000_daffca5378d08aa9.txt"
 
