@@ -50,8 +50,11 @@ START_ENV = "PHASEBOT_TEST_PG_START"
 MARKER = "postgres"
 DATABASE_PREFIX = "phasebot_test_"
 
+USE_A_SERVER = (
+    f"set {DSN_ENV}=postgresql://USER@127.0.0.1:PORT/DB (a role that may create databases)"
+)
 HOW_TO_RUN = (
-    f"set {DSN_ENV}=postgresql://USER@127.0.0.1:PORT/DB (a role that may create databases), "
+    f"{USE_A_SERVER}, "
     f'or start a throwaway server: export {DSN_ENV}="$(scripts/pg-test-server start)", '
     f"or set {START_ENV}=1 to have pytest start and stop one"
 )
@@ -169,14 +172,19 @@ def start_server(state_file: Path, env: Mapping[str, str]) -> ServerDecision:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return unavailable(f"{SERVER_SCRIPT.name} start failed: {exc}; {HOW_TO_RUN}", env)
-    messages = result.stderr.strip()
+        return unavailable(
+            f"{START_ENV} is set but {SERVER_SCRIPT.name} start failed: {exc}; or {USE_A_SERVER}",
+            env,
+        )
+    messages = "; ".join(
+        line.removeprefix(f"{SERVER_SCRIPT.name}: ") for line in result.stderr.split("\n") if line
+    )
     if result.returncode == 0 and result.stdout.strip():
         logger.info("%s", messages)
         return ServerDecision(Action.USE, dsn=result.stdout.strip())
     return unavailable(
         f"{START_ENV} is set but {SERVER_SCRIPT.name} start failed "
-        f"(exit {result.returncode}): {messages}; {HOW_TO_RUN}",
+        f"(exit {result.returncode}): {messages}; or {USE_A_SERVER}",
         env,
     )
 
