@@ -361,9 +361,9 @@ def add_echo_commands(bot: Any) -> None:
     answer, rendering) from what the size of the reply costs in discord.py, the HTTP
     round trip and the stand-in."""
     import discord
+    from bot.discord.components import compare_view, phase_view
     from discord import app_commands
 
-    from bot.discord.components import compare_view, phase_view
     from bot.discord.render import render_messages
 
     cache: dict[tuple[Any, ...], Any] = {}

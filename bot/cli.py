@@ -13,7 +13,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -22,6 +23,7 @@ from bot.core.errors import ContentError, PhasebotError
 
 if TYPE_CHECKING:
     from bot.console import Console
+    from bot.core.answer import Answer
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Discord bot that answers questions about the SDLC and MLOps "
         "and tracks each channel's project phase.",
     )
+    parser.add_argument("--version", action="version", version=f"phasebot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     sub.add_parser(
@@ -133,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # Invalid UTF-8 arrives as lone surrogates, which the runner refuses politely.
+        sys.stdin.reconfigure(errors="surrogateescape")
     try:
         return _dispatch(args)
     except CliError as exc:
@@ -211,15 +217,43 @@ def _content_check(directory: Path | None) -> int:
     return EXIT_OK
 
 
-async def _ask(settings: Settings, line: str, channel: str) -> int:
-    from bot.console import Console, render_text
-    from bot.services import load_services
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    console = Console(load_services(settings.content_dir), settings.database_path, channel)
     try:
-        answer = await console.execute(line)
+        return version("phasebot")
+    except PackageNotFoundError:  # run from a checkout that isn't installed
+        return "(not installed)"
+
+
+def _channel(name: str) -> str:
+    from bot.console import printable
+
+    if not printable(name):
+        raise CliError("--channel must be a name of printable text.", EXIT_USAGE)
+    return name.strip()
+
+
+@asynccontextmanager
+async def _console_of(settings: Settings, channel: str) -> AsyncIterator[Console]:
+    """A console whose database is opened only if a project command needs it."""
+    from bot.console import Console, OnFirstUse
+    from bot.services import load_services, make_runner
+    from bot.storage import SQLiteRepository
+
+    services = load_services(settings.content_dir)
+    repository = OnFirstUse(lambda: SQLiteRepository.open(settings.database_path))
+    try:
+        yield Console(make_runner(services, repository), _channel(channel))
     finally:
-        await console.aclose()
+        await repository.close()
+
+
+async def _ask(settings: Settings, line: str, channel: str) -> int:
+    from bot.console import render_text
+
+    async with _console_of(settings, channel) as console:
+        answer = await console.execute(line)
     print(render_text(answer), end="")
     return EXIT_OK
 
@@ -228,43 +262,81 @@ def _console(settings: Settings, channel: str) -> int:
     """The prompt. Input is read synchronously so signals interrupt it at once; however
     it ends (Ctrl-D, `exit`, SIGTERM, Ctrl-C when not interactive), the database is
     closed cleanly first."""
-    from bot.console import Console
-    from bot.services import load_services
-
-    console = Console(load_services(settings.content_dir), settings.database_path, channel)
     loop = asyncio.new_event_loop()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    session = _Session(loop)
+    previous = signal.signal(signal.SIGTERM, session.terminate)
     code = EXIT_OK
+    opened = _console_of(settings, channel)
     try:
-        _prompt_loop(console, loop, channel)
+        console = loop.run_until_complete(opened.__aenter__())
+        _prompt_loop(console, session, channel)
     except _Terminated:
         code = EXIT_OK
     except KeyboardInterrupt:
         code = 130
     finally:
-        loop.run_until_complete(console.aclose())
-        loop.close()
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # closing is not interrupted
+        try:
+            loop.run_until_complete(opened.__aexit__(None, None, None))
+        finally:
+            loop.close()
+            signal.signal(signal.SIGTERM, previous)
     return code
 
 
-class _Terminated(Exception):
-    """SIGTERM: stop the console cleanly."""
+class _Terminated(BaseException):
+    """SIGTERM at the prompt: stop the console cleanly (a BaseException, so that no
+    handler of errors can swallow it)."""
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise _Terminated
+class _Session:
+    """The console's state for SIGTERM: at the prompt it stops at once; while a command
+    runs, the command may finish (and its answer is printed) for up to
+    :data:`TERM_GRACE_SECONDS`, else it is cancelled (and nothing of it is written)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.task: asyncio.Task[Answer] | None = None
+        self.stopping = False
+
+    def terminate(self, signum: int, frame: object) -> None:
+        task = self.task
+        if task is None:
+            raise _Terminated
+        self.stopping = True
+        self.loop.call_soon_threadsafe(self._cancel_later, task)
+
+    def _cancel_later(self, task: asyncio.Task[Answer]) -> None:
+        self.loop.call_later(TERM_GRACE_SECONDS, task.cancel)
+
+    def run(self, console: Console, line: str) -> Answer | None:
+        """The line's answer; None if SIGTERM cancelled it before it was written. The
+        task stays set until :meth:`done`, so a SIGTERM while the answer is printed
+        lets the printing finish."""
+        self.task = self.loop.create_task(console.execute(line))
+        try:
+            return self.loop.run_until_complete(self.task)
+        except asyncio.CancelledError:
+            return None
+
+    def done(self) -> None:
+        self.task = None
 
 
-def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str) -> None:
-    from bot.console import render_text
+TERM_GRACE_SECONDS = 0.5
+"""How long a command under way may still finish after SIGTERM."""
+
+
+def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
+    from bot.console import render_text, sanitize
 
     interactive = sys.stdin.isatty()
     if interactive:
         import readline  # noqa: F401 - line editing and history for input()
 
-        print(f"phasebot console · channel “{channel}” · /help lists commands · Ctrl-D quits")
-    while True:
+        shown = sanitize(channel)
+        print(f"phasebot console · channel “{shown}” · /help lists commands · Ctrl-D quits")
+    while not session.stopping:
         try:
             line = input("> " if interactive else "")
         except EOFError:
@@ -281,12 +353,14 @@ def _prompt_loop(console: Console, loop: asyncio.AbstractEventLoop, channel: str
         if line.strip().casefold() in {"exit", "quit", "/exit", "/quit"}:
             break
         try:
-            answer = loop.run_until_complete(console.execute(line))
+            answer = session.run(console, line)
+            if answer is None:
+                break
+            print(render_text(answer), flush=True)
         except PhasebotError as exc:
-            print(exc.user_message() + "\n", flush=True)
-            continue
+            print(sanitize(exc.user_message()) + "\n", flush=True)
         except Exception as exc:
             log.debug("unexpected error answering %r", line, exc_info=True)
             print(apology(exc) + "\n", flush=True)
-            continue
-        print(render_text(answer), flush=True)
+        finally:
+            session.done()

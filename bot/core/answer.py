@@ -1,31 +1,129 @@
 """Answers as plain data: what the bot says, independent of where it is said.
 
-The Discord renderer turns an :class:`Answer` into embeds, the console into text.
-Text may carry two inline markers that each edge renders its own way:
+An :class:`Answer` holds its text as *structure*, not markup: a description or field
+value is a :data:`Text`, a tuple of pieces. A plain ``str`` piece is the bot's or the
+content's own words; :class:`Bold`, :class:`Code`, :class:`Mention`,
+:class:`RoleMention`, :class:`ChannelMention` and :class:`Time` say what a piece is,
+and :class:`UserText` marks words a user wrote (notes, names), which every edge escapes
+for its format. Discord renders an answer as embeds with its markdown, Slack as Block
+Kit mrkdwn, the console as plain text: see :func:`render`.
 
-* ``<t:EPOCH:STYLE>`` — a point in time (Discord renders it in the reader's zone;
-  the console prints it as UTC and a relative phrase). Build it with :func:`timestamp`.
-* ``<@USER_ID>`` — a person. Build it with :func:`mention`; put the display name in
-  :attr:`Answer.people` so the console can print it.
+Buttons and menus under an answer are :data:`Action` data whose ``action`` id holds all
+their state (see :mod:`bot.core.actions`), so a click works after a restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-# The size limits answers are made to fit (Discord's embed limits, the strictest place
-# they are shown). The Discord renderer splits anything longer; the history pager
-# uses them to keep one page in one message.
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELD_COUNT_LIMIT = 25
-FOOTER_LIMIT = 2048
-MESSAGE_TOTAL_LIMIT = 6000
+
+@dataclass(frozen=True, slots=True)
+class Bold:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A command or key the user can type: ``/phase name:testing``."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person, by platform user id, with the display name at the time."""
+
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMention:
+    """A Discord role or a Slack user group, by id."""
+
+    role_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMention:
+    channel_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    """A point in time; ``style`` is one of Discord's t/T/d/D/f/F/R (R: relative)."""
+
+    moment: datetime
+    style: str = "R"
+
+
+@dataclass(frozen=True, slots=True)
+class UserText:
+    """Words a user wrote: shown as written, never as markup."""
+
+    text: str
+
+
+Inline = str | Bold | Code | Mention | RoleMention | ChannelMention | Time | UserText
+Text = tuple[Inline, ...]
+"""Structured text: pieces rendered one after another."""
+
+
+def text(*parts: Inline | Text) -> Text:
+    """Pieces and texts joined into one text."""
+    out: list[Inline] = []
+    for part in parts:
+        if isinstance(part, tuple):
+            out.extend(part)
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def lines(parts: Iterable[Inline | Text]) -> Text:
+    """Texts on separate lines (empty ones left out)."""
+    out: list[Inline] = []
+    for part in parts:
+        piece = part if isinstance(part, tuple) else (part,)
+        if not piece or piece == ("",):
+            continue
+        if out:
+            out.append("\n")
+        out.extend(piece)
+    return tuple(out)
+
+
+def render(value: str | Text, inline: Callable[[Inline], str]) -> str:
+    """``value`` in one edge's format; ``inline`` renders each piece."""
+    if isinstance(value, str):
+        return inline(value)
+    return "".join(inline(piece) for piece in value)
+
+
+def plain(value: str | Text) -> str:
+    """The words alone, without any markup (for logs, tests and matching)."""
+    return render(value, _plain)
+
+
+def _plain(piece: Inline) -> str:
+    match piece:
+        case str():
+            return piece
+        case Bold(words) | Code(words) | UserText(words):
+            return words
+        case Mention(_, name):
+            return f"@{name}"
+        case RoleMention(role_id):
+            return f"role {role_id}"
+        case ChannelMention(channel_id, name):
+            return f"#{name or channel_id}"
+        case Time(moment, _):
+            return moment.isoformat()
+    raise TypeError(piece)
 
 
 class Tone(Enum):
@@ -40,34 +138,62 @@ class Tone(Enum):
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    value: str
+    value: str | Text
     inline: bool = False
+
+
+class Style(Enum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str
+    style: Style = Style.SECONDARY
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    label: str
+    value: str
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """A select: picking an option runs ``action`` with the option's value."""
+
+    action: str
+    placeholder: str
+    options: tuple[Option, ...]
+
+
+Action = Button | Menu
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """An attachment: a picture or an export."""
+
+    name: str
+    data: bytes
+    mime: str
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    title: str
-    description: str = ""
+    title: str = ""
+    description: str | Text = ""
     fields: tuple[Field, ...] = ()
     footer: str = ""
     tone: Tone = Tone.INFO
-    people: Mapping[int, str] = field(default_factory=dict)
-
-    def size(self) -> int:
-        """Characters that count towards a message's total limit."""
-        return (
-            len(self.title)
-            + len(self.description)
-            + len(self.footer)
-            + sum(len(f.name) + len(f.value) for f in self.fields)
-        )
-
-
-def timestamp(moment: datetime, style: str = "R") -> str:
-    """An inline time marker; ``style`` is one of Discord's t/T/d/D/f/F/R."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-def mention(user_id: int) -> str:
-    """An inline person marker."""
-    return f"<@{user_id}>"
+    actions: tuple[Action, ...] = ()
+    plain: bool = False
+    """A short message rather than a card: only the description is shown."""
+    replaces: bool = False
+    """Shown in place of the message whose button or menu was used."""
+    file: File | None = None

@@ -111,3 +111,7 @@ class AtFirstPhase(ProgressError):
 class AlreadyInPhase(ProgressError):
     def __init__(self, phase_name: str) -> None:
         super().__init__(f"The project is already in {phase_name}. Nothing changed.")
+
+
+class NotAllowed(PhasebotError):
+    """The user may not do this here: a permission, a role, or the wrong kind of chat."""

@@ -5,7 +5,7 @@ Discord cogs and the console both call :class:`Knowledge`; neither formats conte
 
 from __future__ import annotations
 
-from bot.core.answer import Answer, Field
+from bot.core.answer import Answer, Bold, Code, Field, Text, lines, text
 from bot.core.errors import InvalidRequest
 from bot.core.lookup import Catalog
 from bot.core.models import Aspect, Phase, Subject, Table
@@ -41,7 +41,7 @@ class Knowledge:
         )
         return Answer(
             title=phase_title(phase, total),
-            description=f"**Objective:** {phase.objective}",
+            description=(Bold("Objective:"), " ", phase.objective),
             fields=(Field("Activities", activities),),
             footer=footer,
         )
@@ -53,7 +53,8 @@ class Knowledge:
         return Answer(
             title=info.title,
             description=f"{info.definition}\n\n{info.goal}\n\n{info.overview}",
-            fields=fields + _more(len(phases), "phase", "`/phase <name>` shows any of them."),
+            fields=fields
+            + _more(len(phases), "phase", (Code("/phase <name>"), " shows any of them.")),
             footer="/phase <name> shows a phase's activities.",
         )
 
@@ -91,7 +92,9 @@ class Knowledge:
             title=title,
             description=f"{table.title}, aspect by aspect.",
             fields=tuple(
-                Field(a.name, "\n".join(f"**{s.name}:** {a.values[s.key]}" for s in subjects))
+                Field(
+                    a.name, lines(text(Bold(f"{s.name}:"), " ", a.values[s.key]) for s in subjects)
+                )
                 for a in table.aspects[:MAX_LISTED]
             )
             + _more(len(table.aspects), "aspect", self._pick_aspect(table, subjects)),
@@ -114,7 +117,7 @@ class Knowledge:
             + _more(
                 len(table.aspects),
                 "aspect",
-                f"`/methodology name:{subject.key} aspect:<name>` shows one of them.",
+                (Code(f"/methodology name:{subject.key} aspect:<name>"), " shows one of them."),
             ),
             footer=f"/compare first:{subject.key} second:<another> compares it side by side.",
         )
@@ -126,12 +129,13 @@ class Knowledge:
             footer=table.title,
         )
 
-    def _pick_aspect(self, table: Table, subjects: tuple[Subject, ...]) -> str:
+    def _pick_aspect(self, table: Table, subjects: tuple[Subject, ...]) -> Text:
         """How to see one aspect of a comparison (named for every command it reaches)."""
         if table is self.catalog.mlops:
-            return "`/mlops aspect:<name>` shows one of them."
+            return (Code("/mlops aspect:<name>"), " shows one of them.")
         first, second = subjects[0].key, subjects[-1].key
-        return f"`/compare first:{first} second:{second} aspect:<name>` shows one of them."
+        command = f"/compare first:{first} second:{second} aspect:<name>"
+        return (Code(command), " shows one of them.")
 
     def mlops(self, aspect: str | None = None) -> Answer:
         table = self.catalog.mlops
@@ -147,11 +151,11 @@ def _names(table: Table) -> str:
     return ", ".join(s.name for s in table.subjects)
 
 
-def _more(count: int, what: str, hint: str) -> tuple[Field, ...]:
+def _more(count: int, what: str, hint: Text) -> tuple[Field, ...]:
     """The last field of a list of ``count`` entries (each a ``what``) cut at
     :data:`MAX_LISTED` entries; none if it was not cut."""
     hidden = count - MAX_LISTED
     if hidden <= 0:
         return ()
     plural = what if hidden == 1 else f"{what}s"
-    return (Field("And more", f"…and {hidden:,} more {plural}. {hint}"),)
+    return (Field("And more", text(f"…and {hidden:,} more {plural}. ", hint)),)

@@ -2,10 +2,10 @@
 
 Everything here is pure: the functions take the current state and the content and
 return what *would* change (a :class:`Move`, a :class:`Check`, a
-:class:`MethodologyChange`) or raise a typed :class:`~bot.core.errors.ProgressError`.
-``after_move``, ``after_check`` and ``after_methodology`` give the status once a change
-is applied. The storage layer reads the state, calls a rule and writes the change as
-one statement, and returns the status these compute; nothing here does I/O.
+:class:`MethodologyChange`) or raise a typed :class:`~bot.core.errors.ProgressError`;
+``move_change`` and friends turn an allowed change into the
+:class:`~bot.core.state.Change` a repository writes. The Tracker service loads a
+channel, calls a rule and appends the change; nothing here does I/O.
 
 Rules in short:
 
@@ -24,12 +24,12 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import Final, Literal, TypeVar, get_args
+from typing import Final, TypeVar
 
-from bot.core.content import DEFAULT_METHODOLOGY, ITERATION_END_KEYS, METHODOLOGIES
+from bot.core.content import ITERATION_END_KEYS, METHODOLOGIES
 from bot.core.errors import (
     AlreadyInPhase,
     AtFirstPhase,
@@ -42,6 +42,21 @@ from bot.core.errors import (
 )
 from bot.core.lookup import Choice
 from bot.core.models import Activity, Content, Phase, Subject
+from bot.core.state import (
+    Actor,
+    Change,
+    Check,
+    Event,
+    EventKind,
+    MethodologyChange,
+    Move,
+    MoveKind,
+    ProjectState,
+    ProjectStatus,
+    Snapshot,
+    Tick,
+    TickChange,
+)
 from bot.core.text import normalize
 
 log = logging.getLogger(__name__)
@@ -49,24 +64,12 @@ log = logging.getLogger(__name__)
 MAX_NOTE_LENGTH: Final = 200
 """Longest note a user may attach to a move (the Discord option enforces it too)."""
 
-MAX_CHOICES: Final = 25
-"""Discord shows at most 25 autocomplete choices."""
-
-MAX_CHOICE_LABEL: Final = 100
-"""Discord's limit on an autocomplete choice's name."""
-
-
 LOOP_FROM_KEY: Final = ITERATION_END_KEYS[-1]
 """In an iterative methodology, ``next`` from this phase goes back to the first phase.
 (A move from any of ITERATION_END_KEYS to the first phase starts a new iteration.)"""
 
 TICKED: Final = "☑"
 UNTICKED: Final = "☐"
-
-EventKind = Literal["phase", "check", "uncheck", "methodology"]
-MoveKind = Literal["set", "next", "back"]
-EVENT_KINDS: Final[tuple[str, ...]] = get_args(EventKind)
-MOVE_KINDS: Final[tuple[str, ...]] = get_args(MoveKind)
 
 T = TypeVar("T")
 
@@ -96,107 +99,6 @@ class PhaseGone(ProgressError):
             f"This channel's phase “{key}” no longer exists in the content. "
             "Pick a phase with `/project set`."
         )
-
-
-# -- data ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Whose progress: a guild channel, or a DM (``guild_id`` None, owned by its user)."""
-
-    guild_id: int | None
-    channel_id: int
-
-    @property
-    def is_dm(self) -> bool:
-        return self.guild_id is None
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who did something: a user id and the display name at that time."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectState:
-    """A channel's current position. ``phase_key`` None: no phase set yet."""
-
-    phase_key: str | None = None
-    methodology: str = DEFAULT_METHODOLOGY
-    iteration: int = 1
-    since: datetime | None = None
-    set_by: Actor | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    """A ticked activity of the current phase and iteration."""
-
-    activity_key: str
-    actor: Actor
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One history entry.
-
-    ``kind`` "phase": ``from_phase`` → ``to_phase`` (``from_phase`` None for the first
-    set), with ``note``, ``rework`` and ``new_iteration``. "check" / "uncheck":
-    ``detail`` is the activity key, ``to_phase`` its phase. "methodology": ``detail``
-    is the new methodology key. ``iteration`` is the iteration after the event.
-    """
-
-    id: int
-    kind: EventKind
-    from_phase: str | None
-    to_phase: str | None
-    actor: Actor
-    at: datetime
-    note: str | None = None
-    rework: bool = False
-    iteration: int = 1
-    new_iteration: bool = False
-    detail: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectStatus:
-    """The state plus the ticks of the current iteration's current phase, by activity key."""
-
-    state: ProjectState
-    ticks: Mapping[str, Tick] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """A phase change the rules allow."""
-
-    from_key: str | None
-    to_key: str
-    rework: bool = False
-    new_iteration: bool = False
-    iteration_after: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """An activity tick (``checked`` True) or untick the rules allow."""
-
-    phase_key: str
-    activity_key: str
-    checked: bool
-    iteration: int
-
-
-@dataclass(frozen=True, slots=True)
-class MethodologyChange:
-    from_key: str
-    to_key: str
 
 
 # -- content helpers -----------------------------------------------------------------------
@@ -403,52 +305,60 @@ def plan_check(status: ProjectStatus, activity_key: str, content: Content) -> Ch
     )
 
 
-# -- the state after a change -------------------------------------------------------------
-# What the storage's triggers do to the stored state, as pure functions, so a change
-# returns its new status without reading it back.
+# -- what a change writes -----------------------------------------------------------------
 
 
-def after_move(
-    status: ProjectStatus,
-    move: Move,
-    actor: Actor,
-    at: datetime,
-    target_ticks: Mapping[str, Tick],
-) -> ProjectStatus:
-    """The status once ``move`` is applied. ``target_ticks``: the ticks the target phase
-    already has in the current iteration (rework finds them again); a new iteration
-    starts with none."""
-    state = status.state
-    return ProjectStatus(
-        ProjectState(
-            phase_key=move.to_key,
-            methodology=state.methodology,
-            iteration=move.iteration_after,
-            since=at,
-            set_by=actor,
-        ),
-        {} if move.new_iteration else dict(target_ticks),
+def move_change(snapshot: Snapshot, move: Move, actor: Actor, at: datetime) -> Change:
+    """The phase change ``move`` as written: the new state and its history event."""
+    state = snapshot.state
+    event = Event(
+        "phase",
+        actor,
+        at,
+        from_phase=move.from_key,
+        to_phase=move.to_key,
+        note=move.note,
+        rework=move.rework,
+        iteration=move.iteration_after,
+        new_iteration=move.new_iteration,
     )
+    after = ProjectState(move.to_key, state.methodology, move.iteration_after, at, actor)
+    return Change(after, event)
 
 
-def after_check(status: ProjectStatus, check: Check, actor: Actor, at: datetime) -> ProjectStatus:
-    """The status once ``check`` is applied (the activity ticked or unticked)."""
-    ticks = dict(status.ticks)
-    if check.checked:
-        ticks[check.activity_key] = Tick(check.activity_key, actor, at)
-    else:
-        ticks.pop(check.activity_key, None)
-    return ProjectStatus(status.state, ticks)
+def check_change(snapshot: Snapshot, check: Check, actor: Actor, at: datetime) -> Change:
+    """The tick or untick ``check`` as written (the state stays)."""
+    kind: EventKind = "check" if check.checked else "uncheck"
+    event = Event(
+        kind,
+        actor,
+        at,
+        to_phase=check.phase_key,
+        iteration=check.iteration,
+        detail=check.activity_key,
+    )
+    tick = Tick(check.activity_key, actor, at) if check.checked else None
+    change = TickChange(check.iteration, check.phase_key, check.activity_key, tick)
+    return Change(snapshot.state, event, change)
 
 
-def after_methodology(status: ProjectStatus, change: MethodologyChange) -> ProjectStatus:
-    """The status once ``change`` is applied (phase, iteration and ticks stay)."""
-    return ProjectStatus(replace(status.state, methodology=change.to_key), status.ticks)
+def methodology_change(
+    snapshot: Snapshot, change: MethodologyChange, actor: Actor, at: datetime
+) -> Change:
+    """The switch of methodology as written (phase, iteration and ticks stay)."""
+    state = snapshot.state
+    event = Event("methodology", actor, at, iteration=state.iteration, detail=change.to_key)
+    return Change(replace(state, methodology=change.to_key), event)
+
+
+def reset_change(snapshot: Snapshot) -> Change:
+    """A reset: no phase, no ticks, no history; the methodology is kept."""
+    return Change(ProjectState(methodology=snapshot.state.methodology), None, reset=True)
 
 
 def activity_label(activity: Activity, ticked: bool) -> str:
-    """``'☑ Conduct feasibility studies.'``, cut to Discord's 100 characters with '…'."""
-    return clip(f"{TICKED if ticked else UNTICKED} {activity.text}", MAX_CHOICE_LABEL)
+    """``'☑ Conduct feasibility studies.'`` (each edge shortens it to its own limit)."""
+    return f"{TICKED if ticked else UNTICKED} {activity.text}"
 
 
 def activity_choices(status: ProjectStatus, content: Content, typed: str = "") -> list[Choice]:
@@ -476,9 +386,7 @@ def activity_choices(status: ProjectStatus, content: Content, typed: str = "") -
 
         hits = [a for a in activities if matches(a)]
         activities = sorted(hits, key=lambda a: not a.text.casefold().startswith(folded))
-    return [
-        Choice(activity_label(a, a.key in status.ticks), a.key) for a in activities[:MAX_CHOICES]
-    ]
+    return [Choice(activity_label(a, a.key in status.ticks), a.key) for a in activities]
 
 
 # -- small helpers -------------------------------------------------------------------------

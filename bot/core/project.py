@@ -1,28 +1,34 @@
 """Answers for the ``/project`` commands, as plain :class:`~bot.core.answer.Answer` data.
 
 Every function here formats; none decides. The rules are in :mod:`bot.core.progress`
-and the data comes from the store. Answers stay within Discord's embed limits
-(description 4096, field value 1024, 25 fields, 6000 in total); only user notes and,
-as a last resort, over-long content lines are shortened.
+and the data comes from the Tracker. Answers stay within the strictest platform's
+limits (Discord's embeds: description 4096, field value 1024, 6000 in all); only user
+notes and, as a last resort, over-long content lines are shortened.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Final, NamedTuple
 
+from bot.core import actions
 from bot.core.answer import (
-    DESCRIPTION_LIMIT,
-    FIELD_VALUE_LIMIT,
-    MESSAGE_TOTAL_LIMIT,
-    TITLE_LIMIT,
     Answer,
+    Bold,
+    Button,
+    Code,
     Field,
+    Inline,
+    Mention,
+    RoleMention,
+    Style,
+    Text,
+    Time,
     Tone,
-    mention,
-    timestamp,
+    UserText,
+    lines,
+    text,
 )
 from bot.core.content import DEFAULT_METHODOLOGY
 from bot.core.knowledge import phase_title
@@ -31,44 +37,58 @@ from bot.core.progress import (
     MAX_NOTE_LENGTH,
     TICKED,
     UNTICKED,
-    Actor,
-    Check,
-    Event,
-    MethodologyChange,
-    Move,
-    ProjectStatus,
     clip,
     is_iterative,
     methodology_name,
     phase_by_key,
     progress_bar,
 )
-
-log = logging.getLogger(__name__)
+from bot.core.state import Actor, Check, Event, MethodologyChange, Move, ProjectStatus
 
 HISTORY_PAGE_SIZE: Final = 10
 """History lines per page. 10 lines of at most ~330 characters fit one description."""
 
+FIELD_VALUE_LIMIT: Final = 1024
+DESCRIPTION_LIMIT: Final = 4096
+TITLE_LIMIT: Final = 256
+HISTORY_BUDGET: Final = 6000 - 400
+"""Room for a page's lines in one message (6000 in all), leaving some for the rest."""
 
-START_HINT: Final = "`/project set phase:1`"
+START_HINT: Final = Code("/project set phase:1")
 REWORK_MARK: Final = "rework ↺"
 
 
 class HistoryPage(NamedTuple):
-    """One page of history, how many pages there are (at least 1), and what lies around
-    it: the newest and oldest event ids shown, and whether there are newer or older ones."""
+    """One page of history and how many pages there are (at least 1)."""
 
     answer: Answer
     pages: int
-    newest_id: int | None = None
-    oldest_id: int | None = None
-    has_newer: bool = False
-    has_older: bool = False
 
 
-def role_mention(role_id: int) -> str:
-    """An inline role marker (Discord renders it; other edges print the raw marker)."""
-    return f"<@&{role_id}>"
+def width(value: str | Text) -> int:
+    """Characters ``value`` takes in Discord's markup, the strictest place answers go."""
+    if isinstance(value, str):
+        return len(value)
+    return sum(_width(piece) for piece in value)
+
+
+def _width(piece: Inline) -> int:
+    match piece:
+        case str():
+            return len(piece)
+        case Bold(words):
+            return len(words) + 4
+        case Code(words):
+            return len(words) + 2
+        case Mention(user_id, _):
+            return len(user_id) + 3
+        case RoleMention(role_id):
+            return len(role_id) + 4
+        case Time(moment, _):
+            return len(str(int(moment.timestamp()))) + 5
+        case UserText(words):
+            return len(words)
+    return len(str(piece))
 
 
 # -- status ---------------------------------------------------------------------------------
@@ -78,143 +98,138 @@ def status_answer(status: ProjectStatus, content: Content) -> Answer:
     """Where the project is: phase, progress bar, since when and by whom, the checklist."""
     state = status.state
     phase = phase_by_key(content, state.phase_key)
-    people: dict[int, str] = {}
     if state.phase_key is None:
-        lines = [
-            "No SDLC phase is tracked here yet.",
-            f"Start with {START_HINT}, then move on with `/project next`.",
+        parts: list[Text] = [
+            ("No SDLC phase is tracked here yet.",),
+            text("Start with ", START_HINT, ", then move on with ", Code("/project next"), "."),
         ]
         if state.methodology != DEFAULT_METHODOLOGY:
-            lines.append(f"Methodology: **{methodology_name(content, state.methodology)}**")
-        return Answer(title="No project phase yet", description="\n".join(lines), tone=Tone.INFO)
+            parts.append(_method(content, state.methodology))
+        return Answer(title="No project phase yet", description=lines(parts), tone=Tone.INFO)
     if phase is None:
         return Answer(
             title=f"Unknown phase “{state.phase_key}”",
-            description=f"This phase is no longer in the content. Pick one with {START_HINT}.",
+            description=text(
+                "This phase is no longer in the content. Pick one with ", START_HINT, "."
+            ),
             tone=Tone.WARNING,
         )
     total = len(content.phases)
-    lines = [
-        progress_bar(phase.number, total),
-        _since_line(status, people),
-        _method_line(status, content),
-    ]
-    lines.append(f"**Objective:** {phase.objective}")
+    description = lines(
+        [
+            progress_bar(phase.number, total),
+            _since_line(status),
+            _method_line(status, content),
+            text(Bold("Objective:"), " ", phase.objective),
+        ]
+    )
     done = sum(1 for a in phase.activities if a.key in status.ticks)
     return Answer(
         title=phase_title(phase, total),
-        description="\n".join(line for line in lines if line),
+        description=description,
         fields=(
-            Field(
-                f"Checklist · {done}/{len(phase.activities)} done",
-                checklist(phase, status, people),
-            ),
+            Field(f"Checklist · {done}/{len(phase.activities)} done", checklist(phase, status)),
         ),
         footer="/project check ticks an activity · /project next moves on",
         tone=Tone.INFO,
-        people=people,
     )
 
 
-def checklist(phase: Phase, status: ProjectStatus, people: dict[int, str] | None = None) -> str:
+def checklist(phase: Phase, status: ProjectStatus) -> Text:
     """The phase's activities, ☑ with who ticked them or ☐, within a field's 1024."""
-    lines = []
+    rows: list[tuple[str, str, Text]] = []
     for activity in phase.activities:
         tick = status.ticks.get(activity.key)
         if tick is None:
-            lines.append((f"{UNTICKED} ", activity.text, ""))
+            rows.append((f"{UNTICKED} ", activity.text, ()))
         else:
-            _person(tick.actor, people)
-            lines.append((f"{TICKED} ", activity.text, f" — {mention(tick.actor.id)}"))
-    return _fit_lines(lines, FIELD_VALUE_LIMIT)
+            rows.append((f"{TICKED} ", activity.text, (" — ", _person(tick.actor))))
+    return _fit_rows(rows, FIELD_VALUE_LIMIT)
 
 
-def _since_line(status: ProjectStatus, people: dict[int, str]) -> str:
+def _since_line(status: ProjectStatus) -> Text:
     state = status.state
-    parts = []
+    parts: list[Inline] = []
     if state.since is not None:
-        parts.append(f"since {timestamp(state.since)}")
+        parts += ["Since ", Time(state.since)]
     if state.set_by is not None:
-        parts.append(f"by {_person(state.set_by, people)}")
-    text = " ".join(parts)
-    return text[:1].upper() + text[1:]
+        parts += [" by " if parts else "By ", _person(state.set_by)]
+    return tuple(parts)
 
 
-def _method_line(status: ProjectStatus, content: Content) -> str:
+def _method(content: Content, methodology: str) -> Text:
+    return ("Methodology: ", Bold(methodology_name(content, methodology)))
+
+
+def _method_line(status: ProjectStatus, content: Content) -> Text:
     state = status.state
-    line = f"Methodology: **{methodology_name(content, state.methodology)}**"
+    line = _method(content, state.methodology)
     if is_iterative(content, state.methodology):
-        line += f" · Iteration **{state.iteration}**"
+        line += (" · Iteration ", Bold(str(state.iteration)))
     return line
 
 
 # -- changes --------------------------------------------------------------------------------
 
 
-def move_answer(
-    move: Move, status: ProjectStatus, content: Content, note: str | None = None
-) -> Answer:
+def move_answer(move: Move, status: ProjectStatus, content: Content) -> Answer:
     """The result of ``/project set``, ``next`` or ``back``; ``status`` is the state after."""
     total = len(content.phases)
     target = phase_by_key(content, move.to_key)
     source = phase_by_key(content, move.from_key)
-    people: dict[int, str] = {}
     title = f"Moved to {phase_title(target, total)}" if target else f"Moved to {move.to_key}"
-    arrow = f"→ **{_phase_name(target, move.to_key)}**"
+    arrow = Bold(_phase_name(target, move.to_key))
+    parts: list[Inline | Text] = []
     if move.from_key is None:
-        lines = [f"Started at **{_phase_name(target, move.to_key)}**"]
+        parts.append(("Started at ", arrow))
     else:
-        lines = [f"{_phase_name(source, move.from_key)} {arrow}"]
+        parts.append((f"{_phase_name(source, move.from_key)} → ", arrow))
     if target is not None:
-        lines.append(progress_bar(target.number, total))
-    lines.append(_since_line(status, people))
-    marks = _marks(move.rework, move.new_iteration, move.iteration_after)
+        parts.append(progress_bar(target.number, total))
+    parts.append(_since_line(status))
     if move.rework:
-        lines.append(
+        parts.append(
             f"↺ Rework: {methodology_name(content, status.state.methodology)} "
             "is sequential, so going back is recorded as rework."
         )
     if move.new_iteration:
-        lines.append(f"🔁 Iteration **{move.iteration_after}** starts with a fresh checklist.")
-    if note:
-        lines.append(f"> {clip(_one_line(note), MAX_NOTE_LENGTH)}")
+        parts.append(
+            ("🔁 Iteration ", Bold(str(move.iteration_after)), " starts with a fresh checklist.")
+        )
+    if move.note:
+        parts.append(("> ", UserText(clip(_one_line(move.note), MAX_NOTE_LENGTH))))
     fields: tuple[Field, ...] = ()
     if target is not None:
-        fields = (Field(f"Checklist · {target.name}", checklist(target, status, people)),)
+        fields = (Field(f"Checklist · {target.name}", checklist(target, status)),)
     return Answer(
         title=clip(title, TITLE_LIMIT),
-        description="\n".join(line for line in lines if line),
+        description=lines(parts),
         fields=fields,
-        footer=" · ".join(marks),
+        footer=" · ".join(_marks(move.rework, move.new_iteration, move.iteration_after)),
         tone=Tone.WARNING if move.rework else Tone.SUCCESS,
-        people=people,
     )
 
 
 def check_answer(check: Check, status: ProjectStatus, content: Content, actor: Actor) -> Answer:
     """The result of ``/project check``; ``status`` is the state after."""
     phase = phase_by_key(content, check.phase_key)
-    people: dict[int, str] = {}
     activity = phase.activity(check.activity_key) if phase else None
-    text = activity.text if activity else check.activity_key
+    words = activity.text if activity else check.activity_key
     verb = "Ticked" if check.checked else "Unticked"
     mark = TICKED if check.checked else UNTICKED
-    description = f"{mark} {text}\nby {_person(actor, people)}"
+    limit = DESCRIPTION_LIMIT - width((_person(actor),)) - 4
+    description = (f"{mark} {clip(words, limit)}\nby ", _person(actor))
     fields: tuple[Field, ...] = ()
     if phase is not None:
         done = sum(1 for a in phase.activities if a.key in status.ticks)
         fields = (
             Field(
                 f"Checklist · {phase.name} · {done}/{len(phase.activities)} done",
-                checklist(phase, status, people),
+                checklist(phase, status),
             ),
         )
     return Answer(
-        title=f"{verb} an activity",
-        description=clip(description, DESCRIPTION_LIMIT),
-        fields=fields,
-        tone=Tone.SUCCESS,
-        people=people,
+        title=f"{verb} an activity", description=description, fields=fields, tone=Tone.SUCCESS
     )
 
 
@@ -222,71 +237,91 @@ def methodology_answer(
     change: MethodologyChange, status: ProjectStatus, content: Content, actor: Actor
 ) -> Answer:
     """The result of ``/project methodology``."""
-    people: dict[int, str] = {}
     before = methodology_name(content, change.from_key)
     after = methodology_name(content, change.to_key)
-    if is_iterative(content, change.to_key):
-        rule = (
-            "Iterative: `/project next` from Deployment starts a new iteration at Planning, "
-            "with a fresh checklist."
+    iterative = is_iterative(content, change.to_key)
+    if iterative:
+        rule = text(
+            "Iterative: ",
+            Code("/project next"),
+            " from Deployment starts a new iteration at Planning, with a fresh checklist.",
         )
     else:
-        rule = "Sequential: moving back to an earlier phase is recorded as rework ↺."
-    lines = [f"{before} → **{after}**", f"by {_person(actor, people)}", rule]
-    if is_iterative(content, change.to_key):
-        lines.append(f"Iteration **{status.state.iteration}**")
+        rule = ("Sequential: moving back to an earlier phase is recorded as rework ↺.",)
+    parts: list[Text] = [(f"{before} → ", Bold(after)), ("by ", _person(actor)), rule]
+    if iterative:
+        parts.append(("Iteration ", Bold(str(status.state.iteration))))
+    return Answer(title=f"Methodology set to {after}", description=lines(parts), tone=Tone.SUCCESS)
+
+
+def reset_prompt(actor: Actor, expires: int, seconds: int) -> Answer:
+    """The question before a reset, with buttons only ``actor`` may use until ``expires``."""
     return Answer(
-        title=f"Methodology set to {after}",
-        description="\n".join(lines),
-        tone=Tone.SUCCESS,
-        people=people,
+        description=(
+            "Clear this channel's phase, checklist and history? This can't be undone. Only ",
+            _person(actor),
+            f" can confirm, within {seconds} seconds.",
+        ),
+        actions=(
+            Button("Yes, clear it", actions.reset("yes", actor.id, expires), Style.DANGER),
+            Button("Cancel", actions.reset("no", actor.id, expires)),
+        ),
+        plain=True,
     )
 
 
 def reset_answer(actor: Actor, cleared: bool = True) -> Answer:
     """The result of ``/project reset``; ``cleared`` False when there was nothing to clear."""
-    people: dict[int, str] = {}
-    who = _person(actor, people)
     if not cleared:
         return Answer(
             title="Nothing to reset",
-            description=f"No phase, checklist or history is tracked here. Start with {START_HINT}.",
+            description=text(
+                "No phase, checklist or history is tracked here. Start with ", START_HINT, "."
+            ),
             tone=Tone.INFO,
-            people=people,
         )
     return Answer(
         title="Project progress reset",
-        description=(
-            f"{who} cleared this project's phase, checklist and history. "
-            f"The methodology is kept. Start again with {START_HINT}."
+        description=text(
+            _person(actor),
+            " cleared this project's phase, checklist and history. "
+            "The methodology is kept. Start again with ",
+            START_HINT,
+            ".",
         ),
         tone=Tone.WARNING,
-        people=people,
     )
 
 
-def editor_role_answer(role_id: int | None, actor: Actor) -> Answer:
-    """The result of setting (or clearing, ``role_id`` None) the guild's editor role."""
-    people: dict[int, str] = {}
-    who = _person(actor, people)
+def notice(message: str) -> Answer:
+    """A one-line reply that replaces the message it answers (a reset cancelled or expired)."""
+    return Answer(description=message, plain=True, replaces=True)
+
+
+def editor_role_answer(role_id: str | None, actor: Actor, group: bool = False) -> Answer:
+    """The result of setting (or clearing, ``role_id`` None) who may change progress:
+    a Discord server's editor role, or (``group``) a Slack workspace's user group."""
+    kind = "editor group" if group else "editor role"
+    who = _person(actor)
     if role_id is None:
         return Answer(
-            title="Editor role cleared",
+            title=f"{kind.capitalize()} cleared",
             description=(
-                f"{who} cleared the editor role: the default permissions decide "
-                "again who can change project progress."
+                who,
+                f" cleared the {kind}: the default permissions decide "
+                "again who can change project progress.",
             ),
             tone=Tone.SUCCESS,
-            people=people,
         )
     return Answer(
-        title="Editor role set",
+        title=f"{kind.capitalize()} set",
         description=(
-            f"{who} set the editor role: members with {role_mention(role_id)} "
-            "can change project progress."
+            who,
+            f" set the {kind}: members with ",
+            RoleMention(role_id),
+            " can change project progress.",
         ),
         tone=Tone.SUCCESS,
-        people=people,
     )
 
 
@@ -300,48 +335,41 @@ def page_count(total: int, page_size: int = HISTORY_PAGE_SIZE) -> int:
     return max(1, math.ceil(total / page_size))
 
 
-def page_offset(page: int, page_size: int = HISTORY_PAGE_SIZE) -> int:
-    """The store offset for 0-based ``page``: ``store.history(scope, page_size, offset)``."""
-    return max(page, 0) * page_size
-
-
 def history_answer(
-    events: Sequence[Event],
-    total: int,
-    content: Content,
-    page: int = 0,
-    page_size: int = HISTORY_PAGE_SIZE,
-    *,
-    newer: int | None = None,
+    events: Sequence[Event], total: int, newer: int, content: Content, page_size: int
 ) -> HistoryPage:
-    """Page ``page`` (0-based) of the history, newest first, and the page count.
+    """A page of the history, newest first, with ◀ ▶ to the pages around it.
 
-    ``events`` are that page's events as the store returns them (newest first,
-    ``limit=page_size, offset=page_offset(page, page_size)``); ``total`` is the
-    store's count of all events. With ``newer`` (how many events are newer than the
-    page, for pages anchored on an event id) the page number is worked out from it.
+    ``events`` are the page's events as the Tracker returns them, ``total`` the count
+    of all events and ``newer`` how many are newer than the page.
     """
     pages = page_count(total, page_size)
-    if newer is None:
-        newer = page_offset(page, page_size)
-    else:
-        page = -(-newer // page_size)
-    people: dict[int, str] = {}
     if total == 0:
         return HistoryPage(
             Answer(
                 title="Project history",
-                description=f"Nothing has happened here yet. Start with {START_HINT}.",
+                description=text("Nothing has happened here yet. Start with ", START_HINT, "."),
                 tone=Tone.INFO,
             ),
             pages,
         )
     shown = list(events)[:page_size]
-    for event in shown:
-        _person(event.actor, people)
-    description = _fit_history(shown, content)
-    if not shown:
-        description = "No entries on this page."
+    page = -(-newer // page_size)
+    description = _fit_history(shown, content) if shown else ("No entries on this page.",)
+    buttons: tuple[Button, ...] = ()
+    if shown and pages > 1:
+        buttons = (
+            Button(
+                "◀ Newer",
+                actions.history("newer", shown[0].id, page_size),
+                disabled=newer == 0,
+            ),
+            Button(
+                "Older ▶",
+                actions.history("older", shown[-1].id, page_size),
+                disabled=newer + len(shown) >= total,
+            ),
+        )
     return HistoryPage(
         Answer(
             title="Project history",
@@ -349,56 +377,53 @@ def history_answer(
             footer=f"Page {min(max(page, 0), pages - 1) + 1} of {pages} · {total} "
             f"entr{'y' if total == 1 else 'ies'} · newest first",
             tone=Tone.INFO,
-            people=people,
+            actions=buttons,
         ),
         pages,
-        newest_id=shown[0].id if shown else None,
-        oldest_id=shown[-1].id if shown else None,
-        has_newer=newer > 0,
-        has_older=newer + len(shown) < total,
     )
 
 
-def history_line(event: Event, content: Content, note_limit: int = MAX_NOTE_LENGTH) -> str:
-    """``'Planning → Analysis · <@1> · <t:…:R> · “note” · rework ↺'``."""
-    who = mention(event.actor.id)
-    when = timestamp(event.at)
+def history_line(event: Event, content: Content, note_limit: int = MAX_NOTE_LENGTH) -> Text:
+    """``'Planning → **Analysis** · @Ann · <time> · “note” · rework ↺'``."""
+    who = _person(event.actor)
+    when = Time(event.at)
+    parts: list[Inline | Text]
     if event.kind == "phase":
         source = _phase_name(phase_by_key(content, event.from_phase), event.from_phase, "Start")
         target = _phase_name(phase_by_key(content, event.to_phase), event.to_phase)
-        parts = [f"{source} → **{target}**", who, when]
+        parts = [(f"{source} → ", Bold(target)), who, when]
         if event.note and note_limit > 0:
-            parts.append(f"“{clip(_one_line(event.note), note_limit)}”")
+            parts.append(("“", UserText(clip(_one_line(event.note), note_limit)), "”"))
         parts.extend(_marks(event.rework, event.new_iteration, event.iteration))
     elif event.kind in ("check", "uncheck"):
         phase = phase_by_key(content, event.to_phase)
         activity = phase.activity(event.detail or "") if phase else None
-        text = clip(activity.text if activity else (event.detail or "?"), 100)
+        words = clip(activity.text if activity else (event.detail or "?"), 100)
         mark = TICKED if event.kind == "check" else UNTICKED
         where = f" ({phase.name})" if phase else ""
-        parts = [f"{mark} {text}{where}", who, when]
+        parts = [f"{mark} {words}{where}", who, when]
     else:
         name = methodology_name(content, event.detail or "?")
-        parts = [f"Methodology → **{name}**", who, when]
-    return " · ".join(parts)
+        parts = [("Methodology → ", Bold(name)), who, when]
+    out: list[Inline] = []
+    for part in parts:
+        if out:
+            out.append(" · ")
+        out.extend(part if isinstance(part, tuple) else (part,))
+    return tuple(out)
 
 
-HISTORY_BUDGET: Final = MESSAGE_TOTAL_LIMIT - 400
-"""Room for a page's lines in one message, leaving some for the title and footer."""
-
-
-def _fit_history(events: Iterable[Event], content: Content) -> str:
+def _fit_history(events: Sequence[Event], content: Content) -> Text:
     """Every entry of the page, notes shortened until the page fits one message.
 
     Entries are never dropped: a page that still does not fit (very long activity
-    texts) is split over several embeds or messages by the renderer.
+    texts) is split over several embeds or messages by the renderers.
     """
-    events = list(events)
     limit = MAX_NOTE_LENGTH
     while True:
-        text = "\n".join(history_line(e, content, limit) for e in events)
-        if len(text) <= HISTORY_BUDGET or limit == 0:
-            return text
+        page = lines(history_line(e, content, limit) for e in events)
+        if width(page) <= HISTORY_BUDGET or limit == 0:
+            return page
         limit = limit // 2 if limit > 8 else 0
 
 
@@ -420,21 +445,22 @@ def _phase_name(phase: Phase | None, key: str | None, none: str = "—") -> str:
     return key if key is not None else none
 
 
-def _person(actor: Actor, people: dict[int, str] | None) -> str:
-    if people is not None:
-        people.setdefault(actor.id, actor.name)
-    return mention(actor.id)
+def _person(actor: Actor) -> Mention:
+    return Mention(actor.id, actor.name)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _one_line(words: str) -> str:
+    return " ".join(words.split())
 
 
-def _fit_lines(lines: Sequence[tuple[str, str, str]], limit: int) -> str:
-    """Join (prefix, text, suffix) lines; shorten the texts evenly if over ``limit``."""
-    text_limit = max((len(t) for _, t, _ in lines), default=0)
+def _fit_rows(rows: Sequence[tuple[str, str, Text]], limit: int) -> Text:
+    """(prefix, content text, suffix) rows on lines; the content texts shortened evenly
+    if the whole is over ``limit``."""
+    text_limit = max((len(t) for _, t, _ in rows), default=0)
     while True:
-        text = "\n".join(p + clip(t, text_limit) + s for p, t, s in lines)
-        if len(text) <= limit or text_limit <= 1:
-            return clip(text, limit)
+        fitted = lines(
+            text(prefix, clip(words, text_limit), suffix) for prefix, words, suffix in rows
+        )
+        if width(fitted) <= limit or text_limit <= 1:
+            return fitted
         text_limit -= max(1, text_limit // 8)

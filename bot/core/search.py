@@ -54,7 +54,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple, Protocol
 
-from bot.core.answer import Answer, Field, Tone
+from bot.core.answer import Answer, Code, Field, Text, Tone
 from bot.core.content import METHODOLOGIES, MLOPS
 from bot.core.errors import InvalidRequest
 from bot.core.knowledge import Knowledge, phase_title
@@ -1300,7 +1300,8 @@ class Asker:
             if line not in lines:
                 lines.append(line)
         if lines:
-            answer = replace(answer, fields=(*answer.fields, Field(SEE_ALSO, "\n".join(lines))))
+            see_also = Field(SEE_ALSO, coded("\n".join(lines)))
+            answer = replace(answer, fields=(*answer.fields, see_also))
         log.debug(
             "ask %r -> %s (%.2f) in %.2f ms",
             question,
@@ -1364,7 +1365,7 @@ class Asker:
                 f"Nothing I know matches “{shown}” well enough, so I won't guess. "
                 "Try naming a phase, a methodology or an MLOps topic, or use a command."
             ),
-            fields=(Field("I can answer", "\n".join(lines)),),
+            fields=(Field("I can answer", coded("\n".join(lines))),),
             tone=Tone.WARNING,
         )
 
@@ -1420,6 +1421,11 @@ def _require(question: str) -> None:
         raise InvalidRequest(
             "Ask me a question, for example `/ask question:how flexible is waterfall?`"
         )
+
+
+def coded(line: str) -> Text:
+    """Text with its `backticked` commands as :class:`Code`."""
+    return tuple(Code(part) if i % 2 else part for i, part in enumerate(line.split("`")) if part)
 
 
 def _vs(subjects: Sequence[Subject]) -> str:

@@ -1,188 +1,223 @@
-"""The /project commands as one service: user text in, :class:`Answer` out.
+"""The Tracker service: each channel's project phase, read and changed under the rules.
 
-:class:`Tracker` resolves what users type with the :class:`~bot.core.lookup.Catalog`,
-asks the store to apply the rules of :mod:`bot.core.progress` (each change atomic),
-and formats the result with :mod:`bot.core.project`. The Discord cog and the console
-call it the same way; permissions are the edges' business.
+A change loads the channel from a :class:`Repository`, decides with the pure rules of
+:mod:`bot.core.progress` and appends the resulting :class:`~bot.core.state.Change` only
+if the channel is still at the version it read. If another task or process changed it
+first, the change is planned again on a fresh read; a refusal is only ever given on a
+fresh read. The repository knows no rules, and nothing here knows SQL or a platform.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Final, Protocol, TypeVar
 
-from bot.core.answer import Answer
-from bot.core.lookup import Catalog, Choice
+from bot.core.errors import PhasebotError
 from bot.core.models import Content
 from bot.core.progress import (
+    check_change,
+    clean_note,
+    methodology_change,
+    move_change,
+    plan_check,
+    plan_methodology,
+    plan_move,
+    reset_change,
+)
+from bot.core.state import (
     Actor,
+    Change,
     Check,
     Event,
     MethodologyChange,
     Move,
     MoveKind,
+    Place,
     ProjectStatus,
     Scope,
-    activity_choices,
-    clean_note,
-)
-from bot.core.project import (
-    HISTORY_PAGE_SIZE,
-    HistoryPage,
-    check_answer,
-    editor_role_answer,
-    history_answer,
-    methodology_answer,
-    move_answer,
-    page_count,
-    page_offset,
-    reset_answer,
-    status_answer,
+    Snapshot,
+    applied,
 )
 
 log = logging.getLogger(__name__)
 
+Clock = Callable[[], datetime]
+"""The current time, timezone-aware (injected, so tests and reminders control it)."""
 
-class ProgressRepository(Protocol):
-    """What the tracker needs from storage (``bot.storage.ProgressStore`` provides it)."""
+T = TypeVar("T")
 
-    async def status(self, scope: Scope) -> ProjectStatus: ...
+ATTEMPTS: Final = 20
+"""How often a change is planned again when the channel changed under it."""
+BACKOFF_SECONDS: Final = 0.002
+"""The longest pause before the second attempt; it grows with each attempt."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StorageError(PhasebotError):
+    """The database can't be used right now; nothing was written."""
+
+
+class DatabaseBusy(StorageError):
+    def __init__(self) -> None:
+        super().__init__("The database is busy. Nothing was changed; try again in a moment.")
+
+
+class DatabaseReadOnly(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is read-only, so I can't record changes. Nothing was changed; "
+            "ask whoever runs phasebot to check the database's permissions."
+        )
+
+
+class ConcurrentChange(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This channel's project was being changed somewhere else at the same moment. "
+            "Nothing was changed; please try again."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """Some events of a channel, newest first; ``total`` events in all, ``newer`` of
+    them newer than this page."""
+
+    events: list[Event]
+    total: int
+    newer: int
+
+
+class Repository(Protocol):
+    """What the Tracker needs from storage. Implementations know no rules."""
+
+    async def load(self, scope: Scope) -> Snapshot:
+        """The channel's state, its current iteration's ticks and its version."""
+        ...
+
+    async def append(self, scope: Scope, expected: int, change: Change) -> int | None:
+        """Write ``change`` (its state, event and tick, or a reset) atomically if the
+        channel is still at version ``expected``; the new version, or None if not."""
+        ...
 
     async def history(
-        self, scope: Scope, limit: int, offset: int = 0
-    ) -> tuple[list[Event], int]: ...
-
-    async def history_near(
         self,
         scope: Scope,
         limit: int,
         *,
+        offset: int = 0,
         older_than: int | None = None,
         newer_than: int | None = None,
-    ) -> tuple[list[Event], int, int]: ...
+    ) -> EventPage:
+        """Up to ``limit`` events, newest first: from ``offset``, or just older or newer
+        than an event id. An anchor past the end gives the oldest or newest page."""
+        ...
+
+    async def setting(self, place: Place, key: str) -> str | None: ...
+
+    async def set_setting(
+        self, place: Place, key: str, value: str | None, actor: Actor, at: datetime
+    ) -> None:
+        """Set (or with ``value`` None, clear) a setting."""
+        ...
+
+
+class Tracker:
+    """Each channel's project phase: read it, change it, audit it."""
+
+    def __init__(self, repository: Repository, content: Content, clock: Clock = utc_now) -> None:
+        self.repository = repository
+        self.content = content
+        self.clock = clock
+
+    async def status(self, scope: Scope) -> ProjectStatus:
+        return (await self.repository.load(scope)).status
 
     async def move(
         self,
         scope: Scope,
         actor: Actor,
         kind: MoveKind,
-        content: Content,
-        target_key: str | None = None,
-        note: str | None = None,
-        now: datetime | None = None,
-    ) -> tuple[Move, ProjectStatus]: ...
-
-    async def toggle_check(
-        self,
-        scope: Scope,
-        actor: Actor,
-        activity_key: str,
-        content: Content,
-        now: datetime | None = None,
-    ) -> tuple[Check, ProjectStatus]: ...
-
-    async def set_methodology(
-        self,
-        scope: Scope,
-        actor: Actor,
-        methodology_key: str,
-        content: Content,
-        now: datetime | None = None,
-    ) -> tuple[MethodologyChange, ProjectStatus]: ...
-
-    async def reset(self, scope: Scope, actor: Actor) -> bool: ...
-
-    async def set_editor_role(
-        self, guild_id: int, role_id: int | None, actor: Actor, now: datetime | None = None
-    ) -> None: ...
-
-    async def editor_role(self, guild_id: int) -> int | None: ...
-
-
-class Tracker:
-    """Each channel's project phase: read it, change it, audit it."""
-
-    def __init__(self, store: ProgressRepository, catalog: Catalog) -> None:
-        self.store = store
-        self.catalog = catalog
-        self.content = catalog.content
-
-    async def status(self, scope: Scope) -> Answer:
-        return status_answer(await self.store.status(scope), self.content)
-
-    async def set(self, scope: Scope, actor: Actor, phase: str, note: str | None = None) -> Answer:
-        target = self.catalog.phase(phase)
-        return await self._move(scope, actor, "set", note, target.key)
-
-    async def next(self, scope: Scope, actor: Actor, note: str | None = None) -> Answer:
-        return await self._move(scope, actor, "next", note)
-
-    async def back(self, scope: Scope, actor: Actor, note: str | None = None) -> Answer:
-        return await self._move(scope, actor, "back", note)
-
-    async def _move(
-        self,
-        scope: Scope,
-        actor: Actor,
-        kind: MoveKind,
-        note: str | None,
         target: str | None = None,
-    ) -> Answer:
+        note: str | None = None,
+    ) -> tuple[Move, ProjectStatus]:
+        """``set`` (to the phase key ``target``), ``next`` or ``back``."""
         note = clean_note(note)
-        move, status = await self.store.move(
-            scope, actor, kind, self.content, target_key=target, note=note
-        )
-        log.info("%s moved %s: %s -> %s", actor.id, scope, move.from_key, move.to_key)
-        return move_answer(move, status, self.content, note)
 
-    async def check(self, scope: Scope, actor: Actor, activity: str) -> Answer:
-        check, status = await self.store.toggle_check(scope, actor, activity, self.content)
-        return check_answer(check, status, self.content, actor)
+        def decide(snapshot: Snapshot, at: datetime) -> tuple[Move, Change]:
+            move = replace(plan_move(snapshot.state, kind, self.content, target), note=note)
+            return move, move_change(snapshot, move, actor, at)
 
-    async def activity_choices(self, scope: Scope, typed: str) -> Sequence[Choice]:
-        return activity_choices(await self.store.status(scope), self.content, typed)
+        move, status = await self._change(scope, decide)
+        log.info("%s %s %s: %s -> %s", actor.id, kind, scope.key, move.from_key, move.to_key)
+        return move, status
 
-    async def methodology(self, scope: Scope, actor: Actor, name: str) -> Answer:
-        subject = self.catalog.subject(name, self.catalog.methodologies)
-        change, status = await self.store.set_methodology(scope, actor, subject.key, self.content)
-        return methodology_answer(change, status, self.content, actor)
+    async def check(self, scope: Scope, actor: Actor, activity: str) -> tuple[Check, ProjectStatus]:
+        """Tick an activity of the current phase (any way a user names it), or untick it."""
+
+        def decide(snapshot: Snapshot, at: datetime) -> tuple[Check, Change]:
+            check = plan_check(snapshot.status, activity, self.content)
+            return check, check_change(snapshot, check, actor, at)
+
+        return await self._change(scope, decide)
+
+    async def methodology(
+        self, scope: Scope, actor: Actor, key: str
+    ) -> tuple[MethodologyChange, ProjectStatus]:
+        def decide(snapshot: Snapshot, at: datetime) -> tuple[MethodologyChange, Change]:
+            change = plan_methodology(snapshot.state, key, self.content)
+            return change, methodology_change(snapshot, change, actor, at)
+
+        return await self._change(scope, decide)
+
+    async def reset(self, scope: Scope, actor: Actor) -> bool:
+        """Clear the phase, ticks and history (the methodology stays); False if there
+        was nothing to clear."""
+
+        def decide(snapshot: Snapshot, at: datetime) -> tuple[bool, Change]:
+            cleared = snapshot.state.phase_key is not None or bool(snapshot.ticks)
+            return cleared, reset_change(snapshot)
+
+        cleared, _ = await self._change(scope, decide)
+        log.info("%s reset %s (cleared=%s)", actor.id, scope.key, cleared)
+        return cleared
 
     async def history(
-        self, scope: Scope, page: int = 0, page_size: int = HISTORY_PAGE_SIZE
-    ) -> HistoryPage:
-        page = max(page, 0)
-        events, total = await self.store.history(scope, page_size, page_offset(page, page_size))
-        last = page_count(total, page_size) - 1
-        if page > last:  # an old button, after the history got shorter: show the last page
-            page = last
-            events, total = await self.store.history(scope, page_size, page_offset(page, page_size))
-        return history_answer(events, total, self.content, page, page_size)
-
-    async def history_near(
         self,
         scope: Scope,
-        page_size: int = HISTORY_PAGE_SIZE,
+        limit: int,
         *,
+        offset: int = 0,
         older_than: int | None = None,
         newer_than: int | None = None,
-    ) -> HistoryPage:
-        """A page next to an event already shown (for ◀ ▶ buttons): it stays put when
-        someone changes the project between two clicks."""
-        events, total, newer = await self.store.history_near(
-            scope, page_size, older_than=older_than, newer_than=newer_than
+    ) -> EventPage:
+        return await self.repository.history(
+            scope, limit, offset=offset, older_than=older_than, newer_than=newer_than
         )
-        return history_answer(events, total, self.content, page_size=page_size, newer=newer)
 
-    async def reset(self, scope: Scope, actor: Actor) -> Answer:
-        cleared = await self.store.reset(scope, actor)
-        log.info("%s reset %s (cleared=%s)", actor.id, scope, cleared)
-        return reset_answer(actor, cleared)
+    async def setting(self, place: Place, key: str) -> str | None:
+        return await self.repository.setting(place, key)
 
-    async def set_editor_role(self, guild_id: int, role_id: int | None, actor: Actor) -> Answer:
-        await self.store.set_editor_role(guild_id, role_id, actor)
-        return editor_role_answer(role_id, actor)
+    async def set_setting(self, place: Place, key: str, value: str | None, actor: Actor) -> None:
+        await self.repository.set_setting(place, key, value, actor, self.clock())
 
-    async def editor_role(self, guild_id: int) -> int | None:
-        return await self.store.editor_role(guild_id)
+    async def _change(
+        self, scope: Scope, decide: Callable[[Snapshot, datetime], tuple[T, Change]]
+    ) -> tuple[T, ProjectStatus]:
+        for attempt in range(ATTEMPTS):
+            snapshot = await self.repository.load(scope)
+            result, change = decide(snapshot, self.clock())  # a refusal raises: nothing written
+            version = await self.repository.append(scope, snapshot.version, change)
+            if version is not None:
+                return result, applied(snapshot, change, version).status
+            log.debug("%s changed under attempt %d; planning again", scope.key, attempt + 1)
+            await asyncio.sleep(random.uniform(0, BACKOFF_SECONDS * (attempt + 1)))
+        raise ConcurrentChange()

@@ -1,9 +1,11 @@
-"""The Bot subclass and its factory.
+"""The Bot subclass: discord.py in, the core's runner out.
 
-Everything the bot needs (settings, content services, the progress store) is a
-typed attribute, built in ``setup_hook`` and closed in ``close``. Extensions are an
-explicit tuple. Commands are synced only on request (``phasebot sync``) or when
-their schema changed since the last sync (``phasebot run``), never on every start.
+Everything the bot answers from is passed in (the runner, built in ``main`` as
+discord.py's ``examples/advanced_startup.py`` does); the bot builds nothing itself.
+Each cog method hands its options to :meth:`PhaseBot.answer`; buttons and menus reach
+:meth:`PhaseBot.click` through the one dynamic item, :class:`~bot.discord.render.ActionItem`.
+Commands are synced only on request (``phasebot sync``) or when their schema changed
+since the last sync (``phasebot run``), never on every start.
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ import logging
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.core.tracker import Tracker
-from bot.discord.errors import PhaseTree
-from bot.services import Services, load_services
-from bot.storage import ProgressStore
+from bot.core.lookup import Choice
+from bot.core.progress import clip
+from bot.core.runner import Runner
+from bot.core.state import Actor, Place, Scope
+from bot.core.surface import Request
+from bot.discord import limits
+from bot.discord.errors import PhaseTree, report
+from bot.discord.permissions import DiscordGate
+from bot.discord.render import ActionItem
+from bot.discord.respond import respond
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +45,17 @@ EXTENSIONS = (
 )
 
 SYNC_HASH_KEY = "command_schema_hash"
+SYSTEM = Actor("0", "phasebot")
 
 
 class PhaseBot(commands.Bot):
-    """phasebot's Discord client. Build it with :func:`create_bot`."""
+    """phasebot's Discord client."""
 
-    services: Services
-    store: ProgressStore
-    tracker: Tracker
-
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, runner: Runner) -> None:
+        # phasebot never joins voice: no warning at every start that voice libraries are
+        # missing (discord.py warns in Client.__init__, so this must come first).
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -56,36 +66,73 @@ class PhaseBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.settings = settings
-        self._store: ProgressStore | None = None
-        # phasebot never joins voice: no warning at every start that voice libraries are missing.
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
-
-    async def open_resources(self) -> None:
-        """Load the content and open the database (once). ``setup_hook`` calls it;
-        ``phasebot run`` calls it before connecting, so a bad setting fails fast."""
-        if self._store is not None:
-            return
-        self.services = load_services(self.settings.content_dir)
-        self._store = await ProgressStore.open(self.settings.database_path)
-        self.store = self._store
-        self.tracker = Tracker(self.store, self.services.catalog)
+        self.runner = runner
 
     async def setup_hook(self) -> None:
-        await self.open_resources()
+        self.add_dynamic_items(ActionItem)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.settings.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(self.settings.dev_guild_id))
         log.info("ready to answer: %d commands", len(self.tree.get_commands()))
 
-    async def close(self) -> None:
+    # -- answering -----------------------------------------------------------------------
+
+    def request(self, interaction: discord.Interaction[Any]) -> Request:
+        """Who asks, and which channel's project (none where projects aren't tracked:
+        other people's DMs and group chats, where the app is only user-installed)."""
+        user = interaction.user
+        scope = None
+        if not interaction.context.private_channel and interaction.channel_id is not None:
+            guild = interaction.guild_id
+            scope = Scope(
+                "discord",
+                "" if guild is None else str(guild),
+                str(interaction.channel_id),
+                private=guild is None,
+            )
+        gate = DiscordGate(interaction, self.runner.app.tracker)
+        return Request("discord", Actor(str(user.id), user.display_name), scope, gate)
+
+    async def answer(self, interaction: discord.Interaction[Any], **options: object) -> None:
+        """Run the interaction's command with ``options`` and send the answer (errors
+        reach the tree's ``on_error``)."""
+        command = interaction.command
+        assert isinstance(command, app_commands.Command)
+        # discord.py ignores an option its command doesn't have: a client whose list of
+        # commands is older than this code sent it, and its value would be lost.
+        known = {parameter.display_name for parameter in command.parameters}
+        if any(sent not in known for sent, _ in interaction.namespace):
+            raise app_commands.CommandSignatureMismatch(command)
+        answer = await self.runner.run(command.qualified_name, options, self.request(interaction))
+        await respond(interaction, answer)
+
+    async def click(
+        self, interaction: discord.Interaction[Any], action_id: str, values: list[str]
+    ) -> None:
         try:
-            await super().close()
-        finally:
-            if self._store is not None:
-                await self._store.close()
-                self._store = None
+            answer = await self.runner.click(action_id, values, self.request(interaction))
+            await respond(interaction, answer)
+        except Exception as error:
+            await report(interaction, error)
+
+    async def choices(
+        self, interaction: discord.Interaction[Any], option: str, typed: object
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.command is not None
+        name = interaction.command.qualified_name
+        others = dict(iter(interaction.namespace))
+        found: list[Choice] = []
+        try:
+            found = await self.runner.complete(
+                name, option, typed, others, self.request(interaction)
+            )
+        except Exception:
+            log.exception("autocomplete of /%s %s failed (typed %r)", name, option, typed)
+        return [
+            app_commands.Choice(name=clip(c.label, limits.CHOICE_LABEL), value=c.value)
+            for c in found[: limits.CHOICES]
+        ]
 
     # -- command registration ------------------------------------------------------------
 
@@ -103,7 +150,10 @@ class PhaseBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
-        await self.store.set_meta(_hash_key(guild_id), self.schema_hash(guild))
+        tracker = self.runner.app.tracker
+        await tracker.set_setting(
+            _hash_place(), _hash_key(guild_id), self.schema_hash(guild), SYSTEM
+        )
         log.info(
             "synced %d commands %s", len(synced), f"to guild {guild_id}" if guild else "globally"
         )
@@ -115,9 +165,11 @@ class PhaseBot(commands.Bot):
         if self.settings.dev_guild_id is not None:
             scopes.append(self.settings.dev_guild_id)
         changed = False
+        tracker = self.runner.app.tracker
         for guild_id in scopes:
             guild = discord.Object(guild_id) if guild_id is not None else None
-            if await self.store.get_meta(_hash_key(guild_id)) == self.schema_hash(guild):
+            stored = await tracker.setting(_hash_place(), _hash_key(guild_id))
+            if stored == self.schema_hash(guild):
                 continue
             await self.sync_commands(guild_id)
             changed = True
@@ -126,10 +178,9 @@ class PhaseBot(commands.Bot):
         return changed
 
 
+def _hash_place() -> Place:
+    return Place("discord", "")
+
+
 def _hash_key(guild_id: int | None) -> str:
     return SYNC_HASH_KEY if guild_id is None else f"{SYNC_HASH_KEY}:{guild_id}"
-
-
-def create_bot(settings: Settings) -> PhaseBot:
-    """An unstarted bot. Its ``setup_hook`` loads content, opens the database and adds commands."""
-    return PhaseBot(settings)

@@ -1,15 +1,15 @@
 """The one error handler: domain errors become polite ephemeral replies.
 
-Slash commands reach it through the tree's ``on_error``; buttons and selects call
-:func:`guarded` around their work (discord.py only logs errors from dynamic items).
+Slash commands reach it through the tree's ``on_error``; buttons and selects through
+``PhaseBot.click``. An autocomplete interaction always gets an autocomplete result (no
+choices), never a message. A command whose schema Discord has not caught up with yet
+(between a deploy and the next sync) is a warning, not a bug.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -19,10 +19,10 @@ from bot.core.errors import PhasebotError
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on my side while answering that. It has been logged."
-
-
-class NotAllowed(PhasebotError):
-    """The user lacks the permission or role a change needs."""
+CHANGED = (
+    "This command has changed since Discord last updated its list, and Discord is "
+    "updating it now. Please try again in a minute."
+)
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -37,10 +37,9 @@ def unwrap(error: BaseException) -> BaseException:
 
 def describe(interaction: discord.Interaction[Any]) -> str:
     """The command (or component) and its options, for the log."""
-    if interaction.command is not None:
-        options = {k: v for k, v in interaction.namespace}
-        return f"/{interaction.command.qualified_name} {options}"
     data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    if interaction.type is not discord.InteractionType.component:
+        return f"/{data.get('name')} {data.get('options')}"
     return f"component {data.get('custom_id')!r} values={data.get('values')}"
 
 
@@ -48,6 +47,8 @@ def user_message(error: BaseException) -> str | None:
     """The reply for an expected error, or None for a bug."""
     if isinstance(error, PhasebotError):
         return error.user_message()
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't read the value given for that option ({error.type.name})."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -58,16 +59,23 @@ def user_message(error: BaseException) -> str | None:
 
 
 async def report(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """Tell the user, ephemerally; log bugs with the command and its options."""
+    """Tell the user, in the form the interaction takes; log bugs with the command."""
     error = unwrap(error)
+    stale = isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
     message = user_message(error)
-    if message is None:
+    if stale:
+        log.warning("Stale command schema for %s: %s", describe(interaction), error)
+        message = CHANGED
+    elif message is None:
         log.error("Unexpected error in %s", describe(interaction), exc_info=error)
         message = APOLOGY
     else:
         log.info("Refused %s: %s", describe(interaction), message)
     try:
-        if interaction.response.is_done():
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+        elif interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
@@ -75,41 +83,39 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
         log.warning("Could not send the error reply for %s", describe(interaction), exc_info=True)
 
 
-CogT = TypeVar("CogT")
-AutocompleteCallback = Callable[
-    [CogT, discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
-]
-
-
-def safe_autocomplete(func: AutocompleteCallback[CogT]) -> AutocompleteCallback[CogT]:
-    """Autocomplete errors never reach the tree's ``on_error``: log them with what was
-    typed and offer no choices, instead of leaving Discord's "Loading options failed"."""
-
-    @functools.wraps(func)
-    async def wrapper(
-        self: CogT, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        try:
-            return await func(self, interaction, current)
-        except Exception:
-            log.exception("Autocomplete failed in %s (typed %r)", describe(interaction), current)
-            return []
-
-    return wrapper
-
-
-async def guarded(
-    interaction: discord.Interaction[Any], work: Callable[[], Awaitable[None]]
-) -> None:
-    """Run a component callback, reporting any error like a command's."""
-    try:
-        await work()
-    except Exception as error:
-        await report(interaction, error)
-
-
 class PhaseTree(app_commands.CommandTree[Any]):
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """An autocomplete for an option this bot doesn't complete (a stale schema, a
+        forged payload) gets no choices here, rather than an error discord.py can't
+        answer."""
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        command = interaction.command
+        focused = _focused(interaction.data)
+        if isinstance(command, app_commands.Command) and focused is not None:
+            parameter = next((p for p in command.parameters if p.display_name == focused), None)
+            if parameter is not None and parameter.autocomplete:
+                return True
+        log.debug("No autocomplete for %s (focused %r)", describe(interaction), focused)
+        if not interaction.response.is_done():
+            await interaction.response.autocomplete([])
+        return False
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
         await report(interaction, error)
+
+
+def _focused(data: Any) -> str | None:
+    """The name of the option being typed in an autocomplete payload."""
+    options = data.get("options") if isinstance(data, dict) else None
+    while isinstance(options, list):
+        for option in options:
+            if not isinstance(option, dict):
+                return None
+            if option.get("focused"):
+                return str(option.get("name"))
+        nested = [o.get("options") for o in options if isinstance(o, dict) and o.get("options")]
+        options = nested[0] if nested else None
+    return None

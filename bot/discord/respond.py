@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import discord
 
 from bot.core.answer import Answer
-from bot.discord.render import render_messages
-
-MAX_MESSAGES = 5
-"""An answer longer than this many messages (only with very large content packs) is
-shown in part, with a note saying so and how to narrow it, instead of flooding the chat."""
+from bot.core.progress import clip
+from bot.discord import limits
+from bot.discord.render import markdown, render_messages, view_of
 
 
 def _messages(answer: Answer) -> tuple[list[list[discord.Embed]], str | None]:
     """The messages to send, and a note when the answer is longer than chat should take.
     Only what can be shown is planned and rendered (and one more message, to know)."""
-    messages = render_messages(answer, limit=MAX_MESSAGES + 1)
-    if len(messages) <= MAX_MESSAGES:
+    messages = render_messages(answer, limit=limits.MAX_MESSAGES + 1)
+    if len(messages) <= limits.MAX_MESSAGES:
         return messages, None
-    shown = messages[: MAX_MESSAGES - 1]
+    shown = messages[: limits.MAX_MESSAGES - 1]
     note = (
         f"This answer is too long for chat: showing its first {len(shown)} parts. "
         "Narrow it down, e.g. with an `aspect:` or a single phase."
@@ -28,45 +27,40 @@ def _messages(answer: Answer) -> tuple[list[list[discord.Embed]], str | None]:
     return shown, note
 
 
-async def send_answer(
-    interaction: discord.Interaction[Any],
-    answer: Answer,
-    *,
-    view: discord.ui.View | None = None,
-    ephemeral: bool = False,
+async def respond(
+    interaction: discord.Interaction[Any], answer: Answer, *, ephemeral: bool = False
 ) -> None:
-    """Reply with the answer; the view goes under the first message."""
+    """Answer an interaction: a new message, or in place of the message whose button or
+    menu was used (``answer.replaces``); buttons and menus go under the first message."""
+    view = view_of(answer)
+    if answer.plain:
+        content = clip(markdown(answer.description), limits.CONTENT)
+        if answer.replaces:
+            await interaction.response.edit_message(content=content, embeds=[], view=view)
+        else:
+            await _send(interaction, content=content, view=view, ephemeral=ephemeral)
+        return
     messages, note = _messages(answer)
     first, *rest = messages
-    kwargs: dict[str, Any] = {"embeds": first, "ephemeral": ephemeral}
-    if view is not None:
-        kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
+    if answer.replaces:
+        await interaction.response.edit_message(content=None, embeds=first, view=view)
     else:
-        await interaction.response.send_message(**kwargs)
+        files = [_file(answer)] if answer.file is not None else []
+        await _send(interaction, embeds=first, view=view, files=files, ephemeral=ephemeral)
     for embeds in rest:
         await interaction.followup.send(embeds=embeds, ephemeral=ephemeral)
     if note is not None:
         await interaction.followup.send(note, ephemeral=ephemeral)
 
 
-async def edit_answer(
-    interaction: discord.Interaction[Any], answer: Answer, *, view: discord.ui.View | None
-) -> None:
-    """Replace the message a component was clicked on with a new answer (and no text)."""
-    messages, note = _messages(answer)
-    first, *rest = messages
-    await interaction.response.edit_message(content=None, embeds=first, view=view)
-    for embeds in rest:
-        await interaction.followup.send(embeds=embeds)
-    if note is not None:
-        await interaction.followup.send(note)
+async def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
+    kwargs = {k: v for k, v in kwargs.items() if v is not None and v != []}
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
 
 
-def component_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A view that holds persistent (dynamic) items and never times out."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
+def _file(answer: Answer) -> discord.File:
+    assert answer.file is not None
+    return discord.File(io.BytesIO(answer.file.data), filename=answer.file.name)

@@ -1,4 +1,9 @@
-"""Running the bot: `phasebot run` and `phasebot sync`."""
+"""Running the bot: `phasebot run` and `phasebot sync`.
+
+The resources are built here, in ``main``, with ``async with``, and handed to the bot
+(as in discord.py's ``examples/advanced_startup.py``): the content, then the database,
+then the bot. Each is closed in reverse order however the run ends.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ import aiohttp
 import discord
 
 from bot.config import Settings
-from bot.discord.bot import create_bot
+from bot.discord.bot import PhaseBot
+from bot.services import load_services, make_runner, open_repository
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +46,18 @@ async def _login(bot: discord.Client, token: str) -> None:
 
 async def run(settings: Settings) -> int:
     """Connect and answer until SIGINT or SIGTERM, then close the database cleanly."""
-    bot = create_bot(settings)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
-            loop.add_signal_handler(sig, _stop, bot, sig)
-    async with bot:
-        await bot.open_resources()  # a bad database or content fails here, before connecting
-        tune_gc()
-        await _login(bot, _token(settings))
-        await bot.sync_if_changed()
-        await bot.connect(reconnect=True)
+    services = load_services(settings.content_dir)  # bad content fails here, before connecting
+    async with open_repository(settings) as repository:
+        runner = make_runner(services, repository)
+        async with PhaseBot(settings, runner) as bot:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                    loop.add_signal_handler(sig, _stop, bot, sig)
+            tune_gc()
+            await _login(bot, _token(settings))
+            await bot.sync_if_changed()
+            await bot.connect(reconnect=True)
     log.info("stopped")
     return 0
 
@@ -58,8 +65,7 @@ async def run(settings: Settings) -> int:
 def tune_gc() -> None:
     """Call once everything is loaded. Loaded content lives as long as the process: keep
     the cyclic garbage collector off it (``gc.freeze``) and collect the young generation
-    less often. The benchmarks run the bot the same way (``bench/dispatch.py --python-gc``
-    measures Python's defaults instead)."""
+    less often. The benchmarks run the bot the same way."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
@@ -71,9 +77,11 @@ def _stop(bot: discord.Client, sig: signal.Signals) -> None:
 
 
 async def sync(settings: Settings, guild_id: int | None) -> int:
-    bot = create_bot(settings)
-    async with bot:
-        await bot.open_resources()
+    services = load_services(settings.content_dir)
+    async with (
+        open_repository(settings) as repository,
+        PhaseBot(settings, make_runner(services, repository)) as bot,
+    ):
         await _login(bot, _token(settings))
         count = await bot.sync_commands(guild_id)
     where = f"to server {guild_id}" if guild_id else "globally (may take up to an hour to show)"

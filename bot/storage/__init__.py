@@ -1,8 +1,8 @@
-"""Persistence: the aiosqlite progress store. All SQL lives in this package."""
+"""Persistence: the repository protocol's implementations. All SQL lives in this package."""
 
 from __future__ import annotations
 
-from bot.storage.migrate import SchemaTooNew, StorageError, latest_version, load_migrations
-from bot.storage.store import ProgressStore
+from bot.storage.migrate import SchemaTooNew, latest_version, load_migrations
+from bot.storage.sqlite import SQLiteRepository
 
-__all__ = ["ProgressStore", "SchemaTooNew", "StorageError", "latest_version", "load_migrations"]
+__all__ = ["SQLiteRepository", "SchemaTooNew", "latest_version", "load_migrations"]

@@ -18,15 +18,11 @@ from importlib import resources
 
 import aiosqlite
 
-from bot.core.errors import PhasebotError
+from bot.core.tracker import StorageError
 
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-class StorageError(PhasebotError):
-    """The database cannot be used: unreachable file, a newer schema, a broken migration set."""
 
 
 class SchemaTooNew(StorageError):

@@ -309,11 +309,11 @@ def test_a_bug_is_one_line_with_a_hint(
 ) -> None:
     from bot.core.knowledge import Knowledge
 
-    def broken(self: Knowledge, name: str) -> None:
+    def broken(self: Knowledge, phase: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(Knowledge, "phase", broken)
+    monkeypatch.setattr(Knowledge, "phase_answer", broken)
     assert main(["ask", "/phase 1"]) == 1
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [

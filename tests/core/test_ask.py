@@ -20,6 +20,7 @@ from bot.core.knowledge import Knowledge
 from bot.core.lookup import Catalog
 from bot.core.models import Activity, Content, Phase
 from bot.core.search import NOT_SURE_TITLE, SEE_ALSO, Asker, Hit, Kind, stem
+from bot.discord.render import markdown as md
 
 QUESTIONS_FILE = Path(__file__).with_name("ask_questions.toml")
 MIN_ACCURACY = 0.90
@@ -41,7 +42,7 @@ def asker(knowledge: Knowledge) -> Asker:
 
 def _see_also(answer: Answer) -> list[str]:
     found = [f for f in answer.fields if f.name == SEE_ALSO]
-    return found[0].value.splitlines() if found else []
+    return md(found[0].value).splitlines() if found else []
 
 
 def _without_see_also(answer: Answer) -> tuple[object, ...]:
@@ -197,7 +198,7 @@ def test_nothing_matches_says_so(asker: Asker, question: str) -> None:
     assert answer.title == NOT_SURE_TITLE
     assert answer.tone is Tone.WARNING
     assert [f.name for f in answer.fields] == ["I can answer"], "no guess and no see also"
-    listing = answer.fields[0].value
+    listing = md(answer.fields[0].value)
     for command in ("`/phases`", "`/phase name:", "`/methodology name:", "`/compare first:"):
         assert command in listing
     for name in ("Planning", "Retirement/Phase-out", "Waterfall", "V-Model", "MLOps vs DevOps"):

@@ -8,15 +8,16 @@ from bot.core.errors import InvalidRequest, UnknownAspect, UnknownSubject
 from bot.core.knowledge import MAX_LISTED, Knowledge
 from bot.core.lookup import Catalog
 from bot.core.models import Content, Table
+from bot.discord.render import markdown as md
 
 
 def test_phase_answer(knowledge: Knowledge) -> None:
     answer = knowledge.phase("qa")
     assert answer.title == "Phase 5 of 8 · Testing"
-    assert "Verify that the software meets the specified requirements" in answer.description
+    assert "Verify that the software meets the specified requirements" in md(answer.description)
     (activities,) = answer.fields
-    assert activities.value.count("• ") == 3
-    assert "Perform regression testing" in activities.value
+    assert md(activities.value).count("• ") == 3
+    assert "Perform regression testing" in md(activities.value)
     assert answer.footer == "◀ 4 · Implementation (Coding) · 6 · Deployment ▶"
 
 
@@ -27,10 +28,10 @@ def test_first_and_last_phase_have_one_neighbour(knowledge: Knowledge) -> None:
 
 def test_phases_answer(knowledge: Knowledge, content: Content) -> None:
     answer = knowledge.phases()
-    assert content.sdlc.sdlc.definition in answer.description
-    assert content.sdlc.sdlc.goal in answer.description
+    assert content.sdlc.sdlc.definition in md(answer.description)
+    assert content.sdlc.sdlc.goal in md(answer.description)
     assert [f.name for f in answer.fields] == [f"{p.number} · {p.name}" for p in content.phases]
-    assert [f.value for f in answer.fields] == [p.objective for p in content.phases]
+    assert [md(f.value) for f in answer.fields] == [p.objective for p in content.phases]
 
 
 def test_compare_all_aspects(knowledge: Knowledge) -> None:
@@ -38,13 +39,13 @@ def test_compare_all_aspects(knowledge: Knowledge) -> None:
     assert answer.title == "Agile vs Spiral"
     assert len(answer.fields) == 10
     flexibility = next(f for f in answer.fields if f.name == "Flexibility")
-    assert flexibility.value == "**Agile:** High\n**Spiral:** Moderate"
+    assert md(flexibility.value) == "**Agile:** High\n**Spiral:** Moderate"
 
 
 def test_compare_one_aspect(knowledge: Knowledge) -> None:
     answer = knowledge.compare("waterfall", "v model", "testing")
     assert answer.title == "Waterfall vs V-Model · Testing"
-    assert [(f.name, f.value) for f in answer.fields] == [
+    assert [(f.name, md(f.value)) for f in answer.fields] == [
         ("Waterfall", "At the end of the development"),
         ("V-Model", "Parallel with development"),
     ]
@@ -81,9 +82,11 @@ def test_methodology(knowledge: Knowledge) -> None:
     answer = knowledge.methodology("spiral")
     assert answer.title == "Spiral"
     assert len(answer.fields) == 10
-    assert ("Risk Management", "Ongoing and adaptive") in [(f.name, f.value) for f in answer.fields]
+    assert ("Risk Management", "Ongoing and adaptive") in [
+        (f.name, md(f.value)) for f in answer.fields
+    ]
     one = knowledge.methodology("waterfall", "flexibility")
-    assert (one.title, one.description) == ("Waterfall · Flexibility", "Low")
+    assert (one.title, md(one.description)) == ("Waterfall · Flexibility", "Low")
 
 
 def test_methodology_refuses_mlops(knowledge: Knowledge) -> None:
@@ -97,7 +100,7 @@ def test_mlops(knowledge: Knowledge) -> None:
     assert len(answer.fields) == 12
     one = knowledge.mlops("testing")
     assert one.title == "MLOps vs DevOps · Testing"
-    assert [f.value for f in one.fields] == [
+    assert [md(f.value) for f in one.fields] == [
         "Involves model testing, validation, and monitoring for accuracy.",
         "Emphasizes code testing, unit testing, and system testing.",
     ]
@@ -123,7 +126,7 @@ def test_a_comparison_lists_at_most_max_listed_aspects(
         assert len(names) == MAX_LISTED
         return
     assert len(names) == MAX_LISTED + 1
-    assert answer.fields[-1].value == (
+    assert md(answer.fields[-1].value) == (
         f"{more} `/compare first:agile second:spiral aspect:<name>` shows one of them."
     )
 
@@ -140,9 +143,9 @@ def test_every_cut_list_says_how_to_see_one_entry(content: Content) -> None:
     big = content.model_copy(update={"tables": tuple(bigger(t) for t in content.tables)})
     knowledge = Knowledge(Catalog(big))
     hints = {
-        "mlops": knowledge.mlops().fields[-1].value,
-        "methodology": knowledge.methodology("agile").fields[-1].value,
-        "compare": knowledge.compare("waterfall", "v-model").fields[-1].value,
+        "mlops": md(knowledge.mlops().fields[-1].value),
+        "methodology": md(knowledge.methodology("agile").fields[-1].value),
+        "compare": md(knowledge.compare("waterfall", "v-model").fields[-1].value),
     }
     mlops_aspects = len(knowledge.catalog.mlops.aspects) - MAX_LISTED
     assert hints["mlops"] == (

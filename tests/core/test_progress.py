@@ -19,28 +19,18 @@ from bot.core.errors import (
 )
 from bot.core.models import SDLC, Activity, Content, Phase
 from bot.core.progress import (
-    MAX_CHOICE_LABEL,
-    MAX_CHOICES,
     MAX_NOTE_LENGTH,
-    Actor,
     AlreadyUsingMethodology,
-    Check,
-    MethodologyChange,
-    Move,
     NoteTooLong,
     PhaseGone,
-    ProjectState,
-    ProjectStatus,
-    Scope,
-    Tick,
     activity_choices,
     activity_label,
-    after_check,
-    after_methodology,
-    after_move,
+    check_change,
     clean_note,
     clip,
     is_iterative,
+    methodology_change,
+    move_change,
     plan_back,
     plan_check,
     plan_methodology,
@@ -48,12 +38,27 @@ from bot.core.progress import (
     plan_next,
     plan_set,
     progress_bar,
+    reset_change,
     resolve_activity,
+)
+from bot.core.state import (
+    Actor,
+    Check,
+    Event,
+    MethodologyChange,
+    Move,
+    ProjectState,
+    ProjectStatus,
+    Scope,
+    Snapshot,
+    Tick,
+    TickChange,
+    applied,
 )
 
 CONTENT = load_content()
 KEYS = [p.key for p in CONTENT.phases]
-ANN = Actor(1, "Ann")
+ANN = Actor("1", "Ann")
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
@@ -77,7 +82,10 @@ def test_progress_bar() -> None:
 
 
 def test_scope_and_defaults() -> None:
-    assert Scope(None, 5).is_dm and not Scope(1, 5).is_dm
+    dm = Scope("discord", "", "5", private=True)
+    assert dm.private and not Scope("discord", "1", "5").private
+    assert dm == Scope("discord", "", "5", label="a name")  # identity: platform and ids only
+    assert Scope("slack", "T1", "C1").key != Scope("discord", "T1", "C1").key
     state = ProjectState()
     assert state == ProjectState(None, "waterfall", 1, None, None)
 
@@ -308,7 +316,8 @@ def test_activity_choices_prefix_matches_come_first() -> None:
     assert set(values) >= {"stakeholder-interviews"}
 
 
-def test_activity_choices_limits() -> None:
+def test_activity_choices_are_whole() -> None:
+    """The core gives every activity with its whole label; each edge cuts to its limits."""
     long_text = "Write " + "very " * 40 + "long activity."
     many = tuple(Activity(key=f"act-{i}", text=f"{i} {long_text}") for i in range(40))
     phase = Phase(number=1, key="only", name="Only", objective="o", activities=many)
@@ -319,12 +328,9 @@ def test_activity_choices_limits() -> None:
     )
     status = ProjectStatus(at("only"), {"act-0": Tick("act-0", ANN, NOW)})
     choices = activity_choices(status, content)
-    assert len(choices) == MAX_CHOICES
-    assert all(len(c.label) <= MAX_CHOICE_LABEL for c in choices)
-    assert choices[0].label.startswith("☑ ") and choices[0].label.endswith("…")
-    assert choices[1].label.startswith("☐ ")
-    assert [c.value for c in choices] == [f"act-{i}" for i in range(MAX_CHOICES)]
-    assert activity_label(many[0], False).endswith("…")
+    assert [c.value for c in choices] == [f"act-{i}" for i in range(40)]
+    assert choices[0].label == f"☑ 0 {long_text}" and choices[1].label.startswith("☐ ")
+    assert activity_label(many[0], False) == f"☐ 0 {long_text}"
 
 
 # -- the state after a change -------------------------------------------------------------
@@ -336,32 +342,65 @@ def _tick(key: str) -> Tick:
     return Tick(key, ANN, datetime(2024, 5, 1, tzinfo=UTC))
 
 
-def test_after_move_takes_the_target_phases_ticks_and_records_who_and_when() -> None:
-    before = ProjectStatus(ProjectState("testing", "waterfall", 2), {"a": _tick("a")})
-    move = Move("testing", "design", rework=True, iteration_after=2)
-    after = after_move(before, move, ANN, LATER, {"b": _tick("b")})
-    assert after.state == ProjectState("design", "waterfall", 2, LATER, ANN)
-    assert set(after.ticks) == {"b"}
+def snapshot(state: ProjectState, ticks: dict[str, dict[str, Tick]], version: int = 4) -> Snapshot:
+    return Snapshot(state, ticks, version)
 
 
-def test_after_move_into_a_new_iteration_starts_with_no_ticks() -> None:
-    before = ProjectStatus(ProjectState("deployment", "agile", 1), {"a": _tick("a")})
+def test_a_move_writes_the_new_state_and_its_event_and_finds_the_target_phases_ticks() -> None:
+    before = snapshot(
+        ProjectState("testing", "waterfall", 2),
+        {"testing": {"a": _tick("a")}, "design": {"b": _tick("b")}},
+    )
+    move = Move("testing", "design", rework=True, iteration_after=2, note="oops")
+    change = move_change(before, move, ANN, LATER)
+    assert change.state == ProjectState("design", "waterfall", 2, LATER, ANN)
+    assert change.event == Event(
+        "phase", ANN, LATER, "testing", "design", note="oops", rework=True, iteration=2
+    )
+    assert change.tick is None and not change.reset
+    after = applied(before, change, 5)
+    assert after.version == 5 and after.status.state == change.state
+    assert set(after.status.ticks) == {"b"}  # rework finds the design ticks again
+
+
+def test_a_move_into_a_new_iteration_starts_with_no_ticks() -> None:
+    before = snapshot(ProjectState("deployment", "agile", 1), {"planning": {"a": _tick("a")}})
     move = Move("deployment", "planning", new_iteration=True, iteration_after=2)
-    after = after_move(before, move, ANN, LATER, {"b": _tick("b")})
-    assert after.state.iteration == 2 and after.ticks == {}
+    after = applied(before, move_change(before, move, ANN, LATER), 5)
+    assert after.state.iteration == 2 and after.ticks == {} and after.status.ticks == {}
 
 
-def test_after_check_ticks_and_unticks_without_touching_the_old_status() -> None:
-    before = ProjectStatus(ProjectState("planning"), {"a": _tick("a")})
-    ticked = after_check(before, Check("planning", "b", True, 1), ANN, LATER)
-    assert ticked.ticks["b"] == Tick("b", ANN, LATER) and set(ticked.ticks) == {"a", "b"}
-    unticked = after_check(ticked, Check("planning", "a", False, 1), ANN, LATER)
-    assert set(unticked.ticks) == {"b"}
-    assert set(before.ticks) == {"a"} and unticked.state == before.state
+def test_a_check_writes_a_tick_or_untick_and_leaves_the_old_snapshot_alone() -> None:
+    before = snapshot(ProjectState("planning"), {"planning": {"a": _tick("a")}})
+    change = check_change(before, Check("planning", "b", True, 1), ANN, LATER)
+    assert change.tick == TickChange(1, "planning", "b", Tick("b", ANN, LATER))
+    assert change.event is not None and change.event.kind == "check"
+    assert change.state == before.state
+    ticked = applied(before, change, 5)
+    assert ticked.status.ticks["b"] == Tick("b", ANN, LATER) and set(ticked.status.ticks) == {
+        "a",
+        "b",
+    }
+    untick = check_change(ticked, Check("planning", "a", False, 1), ANN, LATER)
+    assert untick.tick == TickChange(1, "planning", "a", None)
+    assert untick.event is not None and untick.event.kind == "uncheck"
+    assert set(applied(ticked, untick, 6).status.ticks) == {"b"}
+    assert set(before.status.ticks) == {"a"}
 
 
-def test_after_methodology_keeps_phase_iteration_and_ticks() -> None:
-    before = ProjectStatus(ProjectState("design", "waterfall", 3, LATER, ANN), {"a": _tick("a")})
-    after = after_methodology(before, MethodologyChange("waterfall", "spiral"))
-    assert after.state == ProjectState("design", "spiral", 3, LATER, ANN)
-    assert after.ticks == before.ticks
+def test_a_methodology_change_keeps_phase_iteration_and_ticks() -> None:
+    before = snapshot(
+        ProjectState("design", "waterfall", 3, LATER, ANN), {"design": {"a": _tick("a")}}
+    )
+    change = methodology_change(before, MethodologyChange("waterfall", "spiral"), ANN, LATER)
+    assert change.state == ProjectState("design", "spiral", 3, LATER, ANN)
+    assert change.event is not None and change.event.detail == "spiral"
+    assert applied(before, change, 5).ticks == before.ticks
+
+
+def test_a_reset_keeps_only_the_methodology() -> None:
+    before = snapshot(ProjectState("design", "agile", 3, LATER, ANN), {"design": {"a": _tick("a")}})
+    change = reset_change(before)
+    assert change.reset and change.event is None
+    after = applied(before, change, 5)
+    assert after.state == ProjectState(methodology="agile") and after.ticks == {}

@@ -169,6 +169,9 @@ class World:
     # user id -> the DM between that user and a friend (where user-installed apps are used);
     # DMs with the bot itself live in the stand-in (``StandIn.dm_channel``).
     private_channels: dict[int, JSON] = field(default_factory=dict)
+    # The guild's roles besides @everyone and the bot's own (role payloads), sent in
+    # GUILD_CREATE: a member's roles mean something to discord.py only if the guild has them.
+    roles: list[JSON] = field(default_factory=list)
 
     def guild_channel(self, permissions: int | None = None) -> JSON:
         return {
@@ -260,7 +263,7 @@ class World:
             "verification_level": 1,
             "default_message_notifications": 1,
             "explicit_content_filter": 2,
-            "roles": [role, bot_role],
+            "roles": [role, bot_role, *self.roles],
             "emojis": [],
             "stickers": [],
             "features": [],

@@ -1,8 +1,9 @@
 """The knowledge commands end to end: real discord.py dispatch against the local stand-in.
 
-Every test drives the real bot (``create_bot``, real ``setup_hook``, commands synced to the
-stand-in) with interactions shaped like Discord's client sends them, and asserts what the
-user sees: the embed's title, fields and values, the components, and whether it is public.
+Every test drives the real bot (``PhaseBot`` with the core's runner, real ``setup_hook``,
+commands synced to the stand-in) with interactions shaped like Discord's client sends
+them, and asserts what the user sees: the embed's title, fields and values, the
+components, and whether it is public.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any, NoReturn
 
 import pytest
 
-from bot import Settings, create_bot
+from bot.config import Settings
 from bot.core.lookup import Catalog
 from bot.discord.bot import PhaseBot
 from bot.discord.errors import APOLOGY
+from bot.services import load_services, make_runner
+from bot.storage import SQLiteRepository
 from tests.conftest import METHODOLOGY_ASPECTS, PHASE_KEYS
+from tests.discord.conftest import BOT_LOGGERS
 from tests.discord.harness import Context, Harness, InteractionResult
 from tests.discord.standin import JSON
 
@@ -346,11 +350,12 @@ def _many_phases(content_dir: Path, total: int) -> None:
 
 
 async def test_phase_autocomplete_offers_at_most_25_choices(
-    content_copy: Path, settings: Settings
+    content_copy: Path, settings: Settings, repository: SQLiteRepository
 ) -> None:
     _many_phases(content_copy, 30)
     own = settings.model_copy(update={"content_dir": content_copy})
-    async with Harness(create_bot(own), sync=True) as h:
+    bot = PhaseBot(own, make_runner(load_services(content_copy), repository))
+    async with Harness(bot, sync=True, capture_loggers=BOT_LOGGERS) as h:
         result = await h.autocomplete("phase", "name", "")
         values = choice_values(result)
         assert len(values) == 25
@@ -880,10 +885,25 @@ def _mentions(text: str, command: str) -> bool:
     return re.search(rf"(?<![\w/-])/{re.escape(command)}(?![\w-])", text) is not None
 
 
+def _help_groups(embed: JSON) -> dict[str, str]:
+    """/help's fields by group, a field continued in another taken together."""
+    groups: dict[str, str] = {}
+    for name, value in fields(embed):
+        group = name.removesuffix(" (continued)")
+        groups[group] = f"{groups[group]}\n{value}" if group in groups else value
+    return groups
+
+
+async def test_help_shows_each_group_in_one_field(harness: Harness) -> None:
+    result = await harness.command("help")
+    embed = assert_public_answer(result, "phasebot commands")
+    assert [name for name, _ in fields(embed)] == ["Knowledge", "Project tracking"]
+
+
 async def test_help_lists_every_command(harness: Harness) -> None:
     result = await harness.command("help")
     embed = assert_public_answer(result, "phasebot commands")
-    rows = dict(fields(embed))
+    rows = _help_groups(embed)
     assert list(rows) == ["Knowledge", "Project tracking"]
     synced = harness.synced_payload()
     expected: list[str] = []
@@ -897,6 +917,10 @@ async def test_help_lists_every_command(harness: Harness) -> None:
     for name in KNOWLEDGE_COMMANDS:
         assert _mentions(rows["Knowledge"], name), name
     assert not _mentions(rows["Knowledge"], "project status")
+    # Derived from the declarations for Discord: no console-only options, and who may change.
+    assert "page:" not in text and "confirm:" not in text
+    assert "`/project history [limit:<1-50>]`" in rows["Project tracking"]
+    assert footer(embed) == "Changing the project needs Manage Channels or the editor role."
     assert _mentions("`/phases` — x", "phases") and not _mentions("`/phases` — x", "phase")
 
 
@@ -957,11 +981,9 @@ async def test_phase_buttons_and_compare_select_work_outside_servers(
 async def test_set_phase_button_does_not_track_private_channels(harness: Harness) -> None:
     sent = await harness.command("phase", {"name": "design"}, context="private_channel")
     assert_public_answer(sent, "Phase 3 of 8 · Design")
-    if "pb:setphase:design" not in sent.custom_ids():
-        return  # fixed by not offering the button where projects can't be tracked
-    clicked = await harness.click(sent, "pb:setphase:design")
-    assert clicked.ephemeral, "refused, like /project would be"
-    assert clicked.embeds == []
+    # Not offered where projects can't be tracked (a forged click on an old message is
+    # refused: test_project_permissions), while browsing still works.
+    assert sent.custom_ids() == ["pb:phase:analysis", "pb:phase:implementation"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -981,6 +1003,10 @@ def _assert_apology(result: InteractionResult) -> None:
     assert result.components == []
     for leak in ("boom", "RuntimeError", "Traceback"):
         assert leak not in result.content
+    # The harness saw the one error the bot logged (and nothing else went wrong).
+    assert len(result.errors) == 1, result.errors
+    assert "[bot.discord.errors] Unexpected error in " in result.errors[0]
+    assert "RuntimeError: boom: internal detail" in result.errors[0]
 
 
 def _logged(caplog: pytest.LogCaptureFixture, *parts: str) -> logging.LogRecord:
@@ -1024,9 +1050,9 @@ async def test_unexpected_error_is_logged_and_apologised_for(
 ) -> None:
     bot = harness.bot
     assert isinstance(bot, PhaseBot)
-    monkeypatch.setattr(getattr(bot.services, service), method, _boom)
+    monkeypatch.setattr(getattr(bot.runner.app, service), method, _boom)
     caplog.set_level(logging.INFO)
-    result = await harness.command(name, options)
+    result = await harness.command(name, options, check=False)
     _assert_apology(result)
     record = _logged(caplog, f"/{name}")
     message = record.getMessage()
@@ -1037,8 +1063,8 @@ async def test_unexpected_error_is_logged_and_apologised_for(
 async def test_unexpected_error_in_help_is_apologised_for(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(sys.modules["bot.discord.cogs.help"], "help_answer", _boom)
-    result = await harness.command("help")
+    monkeypatch.setattr(sys.modules["bot.core.commands"], "help_answer", _boom)
+    result = await harness.command("help", check=False)
     _assert_apology(result)
     _logged(caplog, "/help")
 
@@ -1049,8 +1075,8 @@ async def test_unexpected_error_in_a_button_leaves_the_message_alone(
     sent = await harness.command("phase", {"name": "testing"})
     bot = harness.bot
     assert isinstance(bot, PhaseBot)
-    monkeypatch.setattr(bot.services.knowledge, "phase_answer", _boom)
-    clicked = await harness.click(sent, "pb:phase:deployment")
+    monkeypatch.setattr(bot.runner.app.knowledge, "phase_answer", _boom)
+    clicked = await harness.click(sent, "pb:phase:deployment", check=False)
     _assert_apology(clicked)
     assert clicked.message_id != sent.message_id
     assert sent.embed()["title"] == "Phase 5 of 8 · Testing", "the answer was not edited"
@@ -1064,8 +1090,8 @@ async def test_unexpected_error_in_the_select_leaves_the_message_alone(
     sent = await harness.command("compare", {"first": "agile", "second": "spiral"})
     bot = harness.bot
     assert isinstance(bot, PhaseBot)
-    monkeypatch.setattr(bot.services.knowledge, "compare", _boom)
-    picked = await harness.select(sent, "pb:cmp:agile:spiral", ["testing"])
+    monkeypatch.setattr(bot.runner.app.knowledge, "compare", _boom)
+    picked = await harness.select(sent, "pb:cmp:agile:spiral", ["testing"], check=False)
     _assert_apology(picked)
     assert sent.embed()["title"] == "Agile vs Spiral"
     assert len(sent.versions) == 1
@@ -1077,7 +1103,7 @@ async def test_unexpected_error_in_autocomplete_is_logged_with_what_was_typed(
 ) -> None:
     bot = harness.bot
     assert isinstance(bot, PhaseBot)
-    monkeypatch.setattr(bot.services.catalog, "complete_phase", _boom)
+    monkeypatch.setattr(bot.runner.app.catalog, "complete_phase", _boom)
     result = await harness.autocomplete("phase", "name", "tes", check=False)
     assert result.callback_type == 8, "answered (with no choices) instead of failing"
     assert result.choices == []

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import Settings, create_bot
+from bot.config import Settings
 from bot.core.knowledge import MAX_LISTED
-from bot.discord.respond import MAX_MESSAGES
+from bot.discord.bot import PhaseBot
+from bot.discord.limits import MAX_MESSAGES
+from bot.services import load_services, make_runner
+from bot.storage import SQLiteRepository
+from tests.discord.conftest import BOT_LOGGERS
 from tests.discord.harness import Harness
+
+
+def _bot(settings: Settings, content: Path, repository: SQLiteRepository) -> PhaseBot:
+    """The bot on a content pack of its own, as ``phasebot run`` builds it."""
+    own = settings.model_copy(update={"content_dir": content})
+    return PhaseBot(own, make_runner(load_services(own.content_dir), repository))
 
 
 def _big_pack(directory: Path, phases: int, activities: int = 1) -> None:
@@ -27,11 +37,10 @@ def _big_pack(directory: Path, phases: int, activities: int = 1) -> None:
 
 
 async def test_a_huge_answer_is_shown_in_part_with_a_note(
-    content_copy: Path, settings: Settings
+    content_copy: Path, settings: Settings, repository: SQLiteRepository
 ) -> None:
     _big_pack(content_copy, 9, activities=3000)
-    big = Settings(**{**settings.model_dump(), "content_dir": content_copy})
-    async with Harness(create_bot(big)) as h:
+    async with Harness(_bot(settings, content_copy, repository), capture_loggers=BOT_LOGGERS) as h:
         result = await h.command("phase", {"name": "extra-9"})
     assert not result.ephemeral
     assert result.embed()["title"] == "Phase 9 of 9 · Extra phase 9"
@@ -43,11 +52,10 @@ async def test_a_huge_answer_is_shown_in_part_with_a_note(
 
 
 async def test_a_long_list_names_its_first_entries_and_counts_the_rest(
-    content_copy: Path, settings: Settings
+    content_copy: Path, settings: Settings, repository: SQLiteRepository
 ) -> None:
     _big_pack(content_copy, 400)
-    big = Settings(**{**settings.model_dump(), "content_dir": content_copy})
-    async with Harness(create_bot(big)) as h:
+    async with Harness(_bot(settings, content_copy, repository), capture_loggers=BOT_LOGGERS) as h:
         result = await h.command("phases")
     assert not result.ephemeral
     assert result.embed()["title"] == "Software Development Life Cycle"
@@ -63,7 +71,7 @@ async def test_a_long_list_names_its_first_entries_and_counts_the_rest(
 
 
 async def test_long_subject_keys_drop_the_aspect_menu_not_the_answer(
-    content_copy: Path, settings: Settings
+    content_copy: Path, settings: Settings, repository: SQLiteRepository
 ) -> None:
     agile_key = "agile-" + "x" * 50
     spiral_key = "spiral-" + "y" * 50
@@ -73,8 +81,7 @@ async def test_long_subject_keys_drop_the_aspect_menu_not_the_answer(
         text = text.replace('"agile"', f'"{agile_key}"').replace("agile = ", f"{agile_key} = ")
         text = text.replace('"spiral"', f'"{spiral_key}"').replace("spiral = ", f"{spiral_key} = ")
         path.write_text(text, encoding="utf-8")
-    custom = Settings(**{**settings.model_dump(), "content_dir": content_copy})
-    async with Harness(create_bot(custom)) as h:
+    async with Harness(_bot(settings, content_copy, repository), capture_loggers=BOT_LOGGERS) as h:
         result = await h.command("compare", {"first": "Agile", "second": "Spiral"})
     assert not result.ephemeral
     assert result.embed()["title"] == "Agile vs Spiral"

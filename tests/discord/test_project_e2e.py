@@ -7,11 +7,10 @@ history, reset and persistence live in the other ``test_project_*`` files.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.conftest import PHASE_KEYS
+from tests.discord.conftest import Clock
 from tests.discord.harness import FakeUser, Harness, UnsendableInteraction
 from tests.discord.test_project_helpers import (
     AT_FIRST,
@@ -21,7 +20,7 @@ from tests.discord.test_project_helpers import (
     NO_PHASE,
     SUCCESS_COLOUR,
     WARNING_COLOUR,
-    assert_recent,
+    assert_at,
     assert_refused,
     editor,
     events,
@@ -29,6 +28,7 @@ from tests.discord.test_project_helpers import (
     mention,
     set_phase,
     status,
+    uid,
 )
 
 IMPLEMENTATION_CHECKLIST = (
@@ -56,10 +56,13 @@ async def test_status_without_a_phase_says_so_and_how_to_start(harness: Harness)
     assert await events(harness) == []
 
 
-async def test_status_shows_phase_bar_since_who_and_checklist(harness: Harness) -> None:
+async def test_status_shows_phase_bar_since_who_and_checklist(
+    harness: Harness, clock: Clock
+) -> None:
     ann, bob, carl = FakeUser.new("ann"), FakeUser.new("bob"), FakeUser.new("carl")
-    started = time.time()
     await set_phase(harness, "implementation", user=ann)
+    set_at = clock()
+    clock.advance(minutes=5)
     ticked = await editor(harness, "project check", {"activity": "version-control"}, user=bob)
     assert not ticked.ephemeral
 
@@ -73,7 +76,7 @@ async def test_status_shows_phase_bar_since_who_and_checklist(harness: Harness) 
     assert description[0] == "▰▰▰▰▱▱▱▱"
     assert description[1].startswith("Since <t:")
     assert description[1].endswith(f":R> by {mention(ann)}")
-    assert_recent(description[1], started)
+    assert_at(description[1], set_at)  # when the phase was set, not when it was ticked
     assert description[2:] == [
         "Methodology: **Waterfall**",
         "**Objective:** Transform the design into actual code.",
@@ -124,9 +127,8 @@ async def test_status_without_a_phase_mentions_a_chosen_methodology(harness: Har
 # -- /project set ---------------------------------------------------------------------------
 
 
-async def test_set_first_time_starts_there_with_the_note(harness: Harness) -> None:
+async def test_set_first_time_starts_there_with_the_note(harness: Harness, clock: Clock) -> None:
     ann = FakeUser.new("ann")
-    started = time.time()
     result = await harness.command(
         "project set",
         {"phase": "implementation", "note": "  kick-off done  "},
@@ -142,7 +144,7 @@ async def test_set_first_time_starts_there_with_the_note(harness: Harness) -> No
     assert description[0] == "Started at **Implementation (Coding)**"
     assert description[1] == "▰▰▰▰▱▱▱▱"
     assert description[2].endswith(f":R> by {mention(ann)}")
-    assert_recent(description[2], started)
+    assert_at(description[2], clock())
     assert description[3] == "> kick-off done"
     assert embed["fields"] == [
         {
@@ -156,10 +158,11 @@ async def test_set_first_time_starts_there_with_the_note(harness: Harness) -> No
     [event] = await events(harness)
     assert (event.kind, event.from_phase, event.to_phase) == ("phase", None, "implementation")
     assert event.note == "kick-off done"
-    assert event.actor.id == ann.id
+    assert event.actor.id == uid(ann)
+    assert event.at == clock()
     state = (await status(harness)).state
     assert state.phase_key == "implementation"
-    assert state.set_by is not None and state.set_by.id == ann.id
+    assert state.set_by is not None and state.set_by.id == uid(ann)
 
 
 async def test_set_moves_to_any_phase_and_names_both_ends(harness: Harness) -> None:
@@ -268,7 +271,7 @@ async def test_next_moves_one_phase_forward_with_a_note(harness: Harness) -> Non
         "design",
         "requirements signed",
     )
-    assert latest.actor.id == bob.id
+    assert latest.actor.id == uid(bob)
 
 
 async def test_next_at_the_last_phase_is_refused_and_writes_nothing(harness: Harness) -> None:
@@ -354,8 +357,8 @@ async def test_check_ticks_then_unticks_with_who(harness: Harness) -> None:
     assert (await status(harness)).ticks == {}
     history = await events(harness)
     assert [(e.kind, e.detail, e.actor.id) for e in history[:2]] == [
-        ("uncheck", "unit-testing", bob.id),
-        ("check", "unit-testing", ann.id),
+        ("uncheck", "unit-testing", uid(bob)),
+        ("check", "unit-testing", uid(ann)),
     ]
 
 
@@ -485,8 +488,8 @@ async def test_methodology_change_describes_the_rule(harness: Harness) -> None:
     ]
     history = await events(harness)
     assert [(e.kind, e.detail, e.actor.id) for e in history] == [
-        ("methodology", "v-model", ann.id),
-        ("methodology", "agile", ann.id),
+        ("methodology", "v-model", uid(ann)),
+        ("methodology", "agile", uid(ann)),
     ]
 
 

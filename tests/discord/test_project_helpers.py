@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.progress import Event, ProjectStatus, Scope
+from bot.core.state import Event, ProjectStatus, Scope
+from bot.core.tracker import Tracker
 from bot.discord.bot import PhaseBot
 from tests.conftest import PHASE_KEYS
 from tests.discord.harness import (
@@ -47,12 +48,8 @@ NEEDS_EDITOR = (
     "Changing this channel's project needs the Manage Channels permission in this channel. "
     "Nothing was changed."
 )
-RESET_NEEDS_MANAGER = (
-    "Resetting the project needs the Manage Server permission. Nothing was changed."
-)
-ROLE_NEEDS_MANAGER = (
-    "Setting the editor role needs the Manage Server permission. Nothing was changed."
-)
+NEEDS_MANAGER = "That needs the Manage Server permission. Nothing was changed."
+"""Resetting the project and setting the editor role both need Manage Server."""
 AT_LAST = (
     "The project is already in the last phase, Retirement/Phase-out. "
     "There is no next phase; use `/project set` to start over."
@@ -74,17 +71,22 @@ def mention(user: FakeUser) -> str:
     return f"<@{user.id}>"
 
 
+def uid(user: FakeUser) -> str:
+    """The user's id as the core and the database keep it (text)."""
+    return str(user.id)
+
+
 def timestamps(text: str) -> list[int]:
     """The epoch seconds of every ``<t:…:R>`` marker in ``text``."""
     return [int(m) for m in _TIMESTAMP.findall(text)]
 
 
-def assert_recent(text: str, started: float) -> None:
-    """``text`` holds at least one relative timestamp, all between ``started`` and now."""
+def assert_at(text: str, moment: datetime) -> None:
+    """``text`` holds at least one relative timestamp, each exactly ``moment`` (the test's
+    clock when the change was made)."""
     found = timestamps(text)
     assert found, f"no <t:…:R> in {text!r}"
-    for moment in found:
-        assert int(started) <= moment <= int(time.time()) + 1, (moment, started)
+    assert found == [int(moment.timestamp())] * len(found), (found, moment)
 
 
 def lines(text: str) -> list[str]:
@@ -96,12 +98,13 @@ def lines(text: str) -> list[str]:
 
 def here(h: Harness) -> Scope:
     """The world's guild channel."""
-    return Scope(guild_id=h.world.guild_id, channel_id=h.world.channel_id)
+    return Scope("discord", str(h.world.guild_id), str(h.world.channel_id))
 
 
 def dm_scope(h: Harness, user: FakeUser) -> Scope:
     """``user``'s DM with the bot (the stand-in creates it on first use)."""
-    return Scope(guild_id=None, channel_id=int(h.standin.dm_channel(user.payload())["id"]))
+    channel = h.standin.dm_channel(user.payload())["id"]
+    return Scope("discord", "", str(channel), private=True)
 
 
 class Elsewhere:
@@ -121,7 +124,7 @@ class Elsewhere:
 
     @property
     def scope(self) -> Scope:
-        return Scope(guild_id=self.world.guild_id, channel_id=self.world.channel_id)
+        return Scope("discord", str(self.world.guild_id), str(self.world.channel_id))
 
     async def command(
         self,
@@ -142,6 +145,34 @@ class Elsewhere:
 def role_option(role_id: int, name: str = "project-editors") -> dict[str, Any]:
     """A role as the Discord client resolves it for a role option."""
     return {"id": str(role_id), "name": name, "permissions": "0"}
+
+
+def role_payload(role_id: int, name: str = "project-editors") -> dict[str, Any]:
+    """A role as the gateway sends it in GUILD_CREATE and GUILD_ROLE_CREATE."""
+    return {
+        "id": str(role_id),
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "position": 1,
+        "permissions": "0",
+        "managed": False,
+        "mentionable": True,
+        "flags": 0,
+    }
+
+
+async def create_role(h: Harness, role_id: int, name: str = "project-editors") -> None:
+    """The role is created in the world's guild: the bot hears GUILD_ROLE_CREATE, and a
+    bot started later gets it in GUILD_CREATE (as from Discord). Members can hold only
+    roles their guild has."""
+    role = role_payload(role_id, name)
+    h.world.roles.append(role)
+    await h.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(h.world.guild_id), "role": role})
+    guild = h.bot.get_guild(h.world.guild_id)
+    assert guild is not None and guild.get_role(role_id) is not None
 
 
 def with_roles(payload: dict[str, Any], *role_ids: int) -> dict[str, Any]:
@@ -184,13 +215,13 @@ async def click_with_roles(
 
 async def events(h: Harness, scope: Scope | None = None) -> list[Event]:
     """Every history entry of ``scope`` (default: the world's channel), newest first."""
-    found, total = await bot_of(h).store.history(scope or here(h), 1000)
-    assert len(found) == total
-    return found
+    page = await tracker_of(h).history(scope or here(h), 1000)
+    assert len(page.events) == page.total and page.newer == 0
+    return page.events
 
 
 async def status(h: Harness, scope: Scope | None = None) -> ProjectStatus:
-    return await bot_of(h).store.status(scope or here(h))
+    return await tracker_of(h).status(scope or here(h))
 
 
 def bot_of(h: Harness) -> PhaseBot:
@@ -198,10 +229,33 @@ def bot_of(h: Harness) -> PhaseBot:
     return h.bot
 
 
+def tracker_of(h: Harness) -> Tracker:
+    return bot_of(h).runner.app.tracker
+
+
 def table_rows(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Rows straight from the SQLite file, bypassing the bot."""
     with sqlite3.connect(database) as db:
         return list(db.execute(sql, params))
+
+
+TABLES = ("projects", "events", "ticks", "settings")
+"""Every table of the schema (version 4): projects, their history and ticks, settings."""
+
+
+def database_rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, straight from the file: compare before and after to
+    prove that nothing was written."""
+    return {table: table_rows(database, f"SELECT * FROM {table}") for table in TABLES}
+
+
+def editor_roles(database: Path) -> list[tuple[Any, ...]]:
+    """The editor role settings: (workspace, role id, set by id, set by name)."""
+    return table_rows(
+        database,
+        "SELECT workspace, value, set_by_id, set_by_name FROM settings "
+        "WHERE platform = 'discord' AND channel = '' AND key = 'editor_role'",
+    )
 
 
 # -- doing --------------------------------------------------------------------------------
@@ -230,12 +284,18 @@ def assert_refused(result: InteractionResult, message: str) -> None:
     assert result.content == message
     assert not result.embeds
     assert not result.custom_ids()
+    assert result.followups == []
+
+
+OpenBot = Callable[[], AbstractAsyncContextManager[PhaseBot]]
 
 
 @asynccontextmanager
-async def restarted(h: Harness, make_bot: Callable[[], PhaseBot]) -> AsyncIterator[Harness]:
-    """Stop the bot and start a new one on the same database, stand-in and world."""
+async def restarted(h: Harness, open_bot: OpenBot) -> AsyncIterator[Harness]:
+    """Stop the bot and start a new one on a newly opened repository of the same
+    database file, with the same stand-in and world: a restart."""
     await h.close()
     assert h.bot.is_closed()
-    async with h.successor(make_bot()) as second:
+    async with open_bot() as bot, h.successor(bot) as second:
+        assert tracker_of(second).repository is not tracker_of(h).repository
         yield second

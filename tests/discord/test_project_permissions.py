@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot import Settings
+from bot.config import Settings
+from bot.core.commands import EDITOR_ROLE
+from bot.core.state import Place
 from tests.discord.harness import FakeUser, Harness, UnsendableInteraction
 from tests.discord.standin import snowflake
 from tests.discord.test_project_helpers import (
@@ -23,16 +25,17 @@ from tests.discord.test_project_helpers import (
     MANAGER,
     MEMBER,
     NEEDS_EDITOR,
-    RESET_NEEDS_MANAGER,
-    ROLE_NEEDS_MANAGER,
+    NEEDS_MANAGER,
     SUCCESS_COLOUR,
+    TABLES,
     Elsewhere,
     assert_refused,
-    bot_of,
     click_with_roles,
     command_with_roles,
+    create_role,
     dm_scope,
     editor,
+    editor_roles,
     events,
     here,
     lines,
@@ -42,6 +45,8 @@ from tests.discord.test_project_helpers import (
     set_phase,
     status,
     table_rows,
+    tracker_of,
+    uid,
 )
 
 CHANGES: list[tuple[str, dict[str, Any] | None]] = [
@@ -64,14 +69,13 @@ ALLOWED_TITLES = {
 EITHER_ROLE_OR_CLEAR = "Give either `role:` to set the editor role or `clear:true` to remove it."
 
 
-def editor_roles(settings: Settings) -> list[tuple[Any, ...]]:
-    return table_rows(
-        settings.database_path,
-        "SELECT guild_id, editor_role_id, set_by_id, set_by_name FROM guild_settings",
-    )
+async def editor_role(h: Harness) -> str | None:
+    """The server's editor role as the bot reads it."""
+    return await tracker_of(h).setting(Place("discord", str(h.world.guild_id)), EDITOR_ROLE)
 
 
 async def set_editor_role(h: Harness, role_id: int, manager: FakeUser | None = None) -> None:
+    await create_role(h, role_id)
     result = await h.command(
         "project editor-role", {"role": role_option(role_id)}, user=manager, permissions=MANAGER
     )
@@ -111,7 +115,7 @@ async def test_manage_channels_may_make_each_change(
     assert result.embed()["title"] == ALLOWED_TITLES[command]
     history = await events(harness)
     assert len(history) == before + 1
-    assert history[0].actor.id == ann.id
+    assert history[0].actor.id == uid(ann)
 
 
 async def test_reading_is_open_to_every_member(harness: Harness) -> None:
@@ -154,6 +158,7 @@ async def test_editor_role_members_may_change_without_manage_channels(
 ) -> None:
     manager, pat = FakeUser.new("manager"), FakeUser.new("pat")
     role_id = snowflake()
+    await create_role(harness, role_id)
 
     result = await harness.command(
         "project editor-role", {"role": role_option(role_id)}, user=manager, permissions=MANAGER
@@ -168,8 +173,10 @@ async def test_editor_role_members_may_change_without_manage_channels(
         "can change project progress."
     )
     assert embed["color"] == SUCCESS_COLOUR
-    assert editor_roles(settings) == [(harness.world.guild_id, role_id, manager.id, "Manager")]
-    assert await bot_of(harness).tracker.editor_role(harness.world.guild_id) == role_id
+    assert editor_roles(settings.database_path) == [
+        (str(harness.world.guild_id), str(role_id), uid(manager), "Manager")
+    ]
+    assert await editor_role(harness) == str(role_id)
 
     steps: list[tuple[str, dict[str, Any] | None, str]] = [
         ("project set", {"phase": "design"}, "Moved to Phase 3 of 8 · Design"),
@@ -184,7 +191,7 @@ async def test_editor_role_members_may_change_without_manage_channels(
         )
         assert not done.ephemeral, done.content
         assert done.embed()["title"] == title
-    assert [e.actor.id for e in await events(harness)] == [pat.id] * 5
+    assert [e.actor.id for e in await events(harness)] == [uid(pat)] * 5
 
 
 async def test_without_the_editor_role_the_refusal_names_it(harness: Harness) -> None:
@@ -221,7 +228,8 @@ async def test_clearing_the_editor_role_takes_the_right_away(
         f"{mention(manager)} cleared the editor role: the default permissions decide again "
         "who can change project progress."
     )
-    assert editor_roles(settings) == [(harness.world.guild_id, None, manager.id, "Manager")]
+    assert editor_roles(settings.database_path) == []
+    assert await editor_role(harness) is None
     refused = await command_with_roles(
         harness, "project next", roles=(role_id,), permissions=MEMBER
     )
@@ -248,8 +256,8 @@ async def test_setting_the_editor_role_needs_manage_server(
 ) -> None:
     for options in ({"role": role_option(snowflake())}, {"clear": True}):
         refused = await harness.command("project editor-role", options, permissions=permissions)
-        assert_refused(refused, ROLE_NEEDS_MANAGER)
-    assert editor_roles(settings) == []
+        assert_refused(refused, NEEDS_MANAGER)
+    assert editor_roles(settings.database_path) == []
 
 
 @pytest.mark.parametrize(
@@ -264,7 +272,7 @@ async def test_editor_role_needs_exactly_a_role_or_clear(
         options = {**options, "role": role_option(snowflake())}
     refused = await harness.command("project editor-role", options, permissions=MANAGER)
     assert_refused(refused, EITHER_ROLE_OR_CLEAR)
-    assert editor_roles(settings) == []
+    assert editor_roles(settings.database_path) == []
 
 
 async def test_editor_role_in_a_dm_is_refused(harness: Harness, settings: Settings) -> None:
@@ -272,7 +280,7 @@ async def test_editor_role_in_a_dm_is_refused(harness: Harness, settings: Settin
         "project editor-role", {"clear": True}, context="bot_dm", user=FakeUser.new("dana")
     )
     assert_refused(refused, "Editor roles exist only in servers; in a DM the progress is yours.")
-    assert editor_roles(settings) == []
+    assert editor_roles(settings.database_path) == []
 
 
 async def test_the_editor_role_counts_in_every_channel_of_its_server_only(
@@ -303,9 +311,9 @@ async def test_the_editor_role_does_not_allow_reset_or_editor_role(harness: Harn
     role = await command_with_roles(
         harness, "project editor-role", {"clear": True}, roles=(role_id,), permissions=MEMBER
     )
-    assert_refused(reset, RESET_NEEDS_MANAGER)
-    assert_refused(role, ROLE_NEEDS_MANAGER)
-    assert await bot_of(harness).tracker.editor_role(harness.world.guild_id) == role_id
+    assert_refused(reset, NEEDS_MANAGER)
+    assert_refused(role, NEEDS_MANAGER)
+    assert await editor_role(harness) == str(role_id)
 
 
 async def test_everyone_as_the_editor_role_lets_every_member_change(harness: Harness) -> None:
@@ -343,7 +351,11 @@ async def test_the_set_phase_button_moves_the_channel_for_an_editor(harness: Har
     assert lines(embed["description"])[2].endswith(f":R> by {mention(ann)}")
     assert shown.embed()["title"] == "Phase 5 of 8 · Testing"
     latest = (await events(harness))[0]
-    assert (latest.from_phase, latest.to_phase, latest.actor.id) == ("design", "testing", ann.id)
+    assert (latest.from_phase, latest.to_phase, latest.actor.id) == (
+        "design",
+        "testing",
+        uid(ann),
+    )
 
 
 @pytest.mark.parametrize("permissions", [MEMBER, MANAGER], ids=["member", "manage-server-only"])
@@ -424,12 +436,12 @@ async def test_in_a_dm_the_user_owns_the_progress(harness: Harness, settings: Se
     assert shown.embed()["fields"][0]["name"] == "Checklist · 1/5 done"
 
     mine = dm_scope(harness, dana)
-    assert [e.actor.id for e in await events(harness, mine)] == [dana.id] * 5
+    assert [e.actor.id for e in await events(harness, mine)] == [uid(dana)] * 5
     stored = table_rows(
         settings.database_path,
-        "SELECT guild_id, channel_id, phase_key, methodology FROM projects",
+        "SELECT platform, workspace, channel, phase_key, methodology FROM projects",
     )
-    assert stored == [(0, mine.channel_id, "planning", "agile")]
+    assert stored == [("discord", "", mine.channel, "planning", "agile")]
 
     # Someone else's DM and the server channel know nothing of it.
     theirs = await harness.command("project status", user=eve, context="bot_dm")
@@ -491,6 +503,6 @@ async def test_refusals_in_one_guild_channel_leave_the_database_untouched(
     for command, options in CHANGES:
         assert_refused(await harness.command(command, options, permissions=MEMBER), NEEDS_EDITOR)
     refused = await harness.command("project editor-role", {"clear": True}, permissions=EDITOR)
-    assert_refused(refused, ROLE_NEEDS_MANAGER)
-    for table in ("projects", "events", "ticks", "guild_settings"):
+    assert_refused(refused, NEEDS_MANAGER)
+    for table in TABLES:
         assert table_rows(Path(settings.database_path), f"SELECT * FROM {table}") == [], table

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot import Settings
-from bot.discord.bot import PhaseBot
+from bot.config import Settings
+from tests.discord.conftest import Clock
 from tests.discord.harness import FakeUser, Harness, InteractionResult
 from tests.discord.standin import snowflake
 from tests.discord.test_project_helpers import (
@@ -20,8 +18,10 @@ from tests.discord.test_project_helpers import (
     MEMBER,
     PHASES,
     Elsewhere,
+    OpenBot,
     assert_refused,
     command_with_roles,
+    create_role,
     dm_scope,
     editor,
     events,
@@ -31,6 +31,7 @@ from tests.discord.test_project_helpers import (
     set_phase,
     status,
     table_rows,
+    uid,
 )
 
 PHASE_TITLES = [
@@ -73,7 +74,7 @@ async def test_fifty_concurrent_nexts_stop_at_retirement(harness: Harness) -> No
         (None, "planning"),
         *itertools.pairwise(PHASES),
     ]
-    movers = {int(r.state.user["id"]) for r in moved}
+    movers = {r.state.user["id"] for r in moved}
     assert {e.actor.id for e in history[:7]} == movers
     assert len(movers) == 7
     assert (await status(harness)).state.phase_key == "retirement"
@@ -105,11 +106,10 @@ async def test_concurrent_changes_in_two_channels_stay_apart(harness: Harness) -
 # -- restarts -----------------------------------------------------------------------------
 
 
-async def test_a_restart_keeps_everything(
-    harness: Harness, make_bot: Callable[[], PhaseBot]
-) -> None:
+async def test_a_restart_keeps_everything(harness: Harness, open_bot: OpenBot) -> None:
     ann, bob, pat, dana = (FakeUser.new(n) for n in ("ann", "bob", "pat", "dana"))
     role_id = snowflake()
+    await create_role(harness, role_id)  # the restarted bot learns it from GUILD_CREATE
     await harness.command(
         "project editor-role", {"role": role_option(role_id)}, permissions=MANAGER
     )
@@ -128,7 +128,7 @@ async def test_a_restart_keeps_everything(
     assert "Methodology: **Agile** · Iteration **2**" in str(status_before)
     assert choices_before is not None and choices_before[0]["name"].startswith("☑ ")
 
-    async with restarted(harness, make_bot) as second:
+    async with restarted(harness, open_bot) as second:
         assert shown(await second.command("project status")) == status_before
         assert shown(await second.command("project history")) == history_before
         assert shown(await second.command("project status", user=dana, context="bot_dm")) == (
@@ -145,11 +145,11 @@ async def test_a_restart_keeps_everything(
         )
         assert moved.embed()["title"] == "Moved to Phase 2 of 8 · Analysis"
         history = await events(second)
-        assert len(history) == 6 and history[0].actor.id == pat.id
+        assert len(history) == 6 and history[0].actor.id == uid(pat)
 
 
 async def test_buttons_sent_before_a_restart_still_work(
-    harness: Harness, make_bot: Callable[[], PhaseBot]
+    harness: Harness, open_bot: OpenBot
 ) -> None:
     await set_phase(harness, "planning")
     for _ in range(3):
@@ -159,7 +159,7 @@ async def test_buttons_sent_before_a_restart_still_work(
     phase_id, history_id = phase_message.message_id, history_message.message_id
     assert phase_id is not None and history_id is not None
 
-    async with restarted(harness, make_bot) as second:
+    async with restarted(harness, open_bot) as second:
         older_id = next(c for c in history_message.custom_ids() if ":older:" in c)
         older = await second.click(history_id, older_id)
         assert older.callback_type == 7
@@ -227,67 +227,72 @@ async def test_dms_are_per_user_and_apart_from_servers(harness: Harness) -> None
 # -- the audit log ------------------------------------------------------------------------
 
 
-def _when(text: str) -> float:
+def _when(text: str) -> int:
     moment = datetime.fromisoformat(text)
     assert moment.tzinfo is not None and moment.utcoffset() == UTC.utcoffset(None)
-    return moment.timestamp()
+    assert moment.timestamp() == int(moment.timestamp())  # the test clock has whole seconds
+    return int(moment.timestamp())
 
 
 async def test_every_change_is_stored_with_who_and_when(
-    harness: Harness, settings: Settings
+    harness: Harness, settings: Settings, clock: Clock
 ) -> None:
     ann, bob = FakeUser.new("ann"), FakeUser.new("bob")
-    started = time.time()
-    await set_phase(harness, "planning", "go", user=ann)
-    await editor(harness, "project check", {"activity": "1"}, user=bob)
-    await editor(harness, "project check", {"activity": "1"}, user=bob)
-    await editor(harness, "project methodology", {"name": "v-model"}, user=ann)
-    await editor(harness, "project next", user=bob)
-    await editor(harness, "project back", user=ann)
-    await harness.command(
-        "project editor-role", {"role": role_option(snowflake())}, user=bob, permissions=MANAGER
-    )
-    await editor(harness, "project check", {"activity": "2"}, user=ann)
-    finished = time.time()
+    started = clock()
+    steps = [
+        lambda: set_phase(harness, "planning", "go", user=ann),
+        lambda: editor(harness, "project check", {"activity": "1"}, user=bob),
+        lambda: editor(harness, "project check", {"activity": "1"}, user=bob),
+        lambda: editor(harness, "project methodology", {"name": "v-model"}, user=ann),
+        lambda: editor(harness, "project next", user=bob),
+        lambda: editor(harness, "project back", user=ann),
+        lambda: harness.command(
+            "project editor-role", {"role": role_option(snowflake())}, user=bob, permissions=MANAGER
+        ),
+        lambda: editor(harness, "project check", {"activity": "2"}, user=ann),
+    ]
+    for step in steps:  # a minute apart, so every row's time says which step wrote it
+        clock.advance(minutes=1)
+        assert not (await step()).ephemeral
+    minute = [int(started.timestamp()) + 60 * n for n in range(1, len(steps) + 1)]
+    ann_id, bob_id = uid(ann), uid(bob)
 
     rows = table_rows(
         settings.database_path,
         "SELECT kind, from_phase, to_phase, actor_id, actor_name, at, rework, detail "
-        "FROM events WHERE guild_id = ? AND channel_id = ? ORDER BY id",
-        (harness.world.guild_id, harness.world.channel_id),
+        "FROM events WHERE platform = 'discord' AND workspace = ? AND channel = ? ORDER BY id",
+        (str(harness.world.guild_id), str(harness.world.channel_id)),
     )
     assert [(r[0], r[1], r[2], r[3], r[4], r[6], r[7]) for r in rows] == [
-        ("phase", None, "planning", ann.id, "Ann", 0, None),
-        ("check", None, "planning", bob.id, "Bob", 0, "feasibility-studies"),
-        ("uncheck", None, "planning", bob.id, "Bob", 0, "feasibility-studies"),
-        ("methodology", None, None, ann.id, "Ann", 0, "v-model"),
-        ("phase", "planning", "analysis", bob.id, "Bob", 0, None),
-        ("phase", "analysis", "planning", ann.id, "Ann", 1, None),
-        ("check", None, "planning", ann.id, "Ann", 0, "goals-and-objectives"),
+        ("phase", None, "planning", ann_id, "Ann", 0, None),
+        ("check", None, "planning", bob_id, "Bob", 0, "feasibility-studies"),
+        ("uncheck", None, "planning", bob_id, "Bob", 0, "feasibility-studies"),
+        ("methodology", None, None, ann_id, "Ann", 0, "v-model"),
+        ("phase", "planning", "analysis", bob_id, "Bob", 0, None),
+        ("phase", "analysis", "planning", ann_id, "Ann", 1, None),
+        ("check", None, "planning", ann_id, "Ann", 0, "goals-and-objectives"),
     ]
-    times = [_when(r[5]) for r in rows]
-    assert times == sorted(times)
-    assert started - 1 <= times[0] and times[-1] <= finished + 1
+    assert [_when(r[5]) for r in rows] == [*minute[:6], minute[7]]  # step 7 is the role
 
     [(set_by_id, set_by_name, since)] = table_rows(
         settings.database_path,
-        "SELECT set_by_id, set_by_name, since FROM projects WHERE channel_id = ?",
-        (harness.world.channel_id,),
+        "SELECT set_by_id, set_by_name, since FROM projects WHERE channel = ?",
+        (str(harness.world.channel_id),),
     )
-    assert (set_by_id, set_by_name) == (ann.id, "Ann")
-    assert _when(since) == times[5]
+    assert (set_by_id, set_by_name, _when(since)) == (ann_id, "Ann", minute[5])
     [(tick_actor, tick_at)] = table_rows(
         settings.database_path,
         "SELECT actor_id, at FROM ticks WHERE activity_key = ?",
         ("goals-and-objectives",),
     )
-    assert tick_actor == ann.id and _when(tick_at) == times[6]
+    assert (tick_actor, _when(tick_at)) == (ann_id, minute[7])
     [(role_by, role_at)] = table_rows(
-        settings.database_path, "SELECT set_by_id, set_at FROM guild_settings"
+        settings.database_path,
+        "SELECT set_by_id, set_at FROM settings WHERE key = 'editor_role'",
     )
-    assert role_by == bob.id and started - 1 <= _when(role_at) <= finished + 1
+    assert (role_by, _when(role_at)) == (bob_id, minute[6])
 
     # The same audit trail, as users see it.
     history = (await harness.command("project history")).embed()["description"]
     stamps = [int(s) for s in re.findall(r"<t:(\d+):R>", history)]
-    assert stamps == [int(t) for t in reversed(times)]
+    assert stamps == [*reversed([*minute[:6], minute[7]])]

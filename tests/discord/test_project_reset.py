@@ -5,28 +5,25 @@ from __future__ import annotations
 
 import copy
 import re
-import time
-from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bot import Settings
-from bot.core.progress import Scope
-from bot.discord.bot import PhaseBot
+from bot.config import Settings
+from bot.core.state import Scope
+from tests.discord.conftest import Clock
 from tests.discord.harness import FakeUser, Harness, InteractionResult
 from tests.discord.standin import snowflake
 from tests.discord.test_project_helpers import (
     EDITOR,
     MANAGER,
     MEMBER,
+    NEEDS_MANAGER,
     OWNER,
-    RESET_NEEDS_MANAGER,
     WARNING_COLOUR,
     Elsewhere,
+    OpenBot,
     assert_refused,
-    bot_of,
     dm_scope,
     editor,
     events,
@@ -75,11 +72,10 @@ def no(asked: InteractionResult) -> str:
     return asked.custom_ids()[1]
 
 
-async def test_reset_asks_first_and_names_who_may_confirm(harness: Harness) -> None:
+async def test_reset_asks_first_and_names_who_may_confirm(harness: Harness, clock: Clock) -> None:
     mia = FakeUser.new("mia")
     await seed(harness)
     before = await snapshot(harness, here(harness))
-    started = int(time.time())
 
     asked = await harness.command("project reset", user=mia, permissions=MANAGER)
 
@@ -97,7 +93,7 @@ async def test_reset_asks_first_and_names_who_may_confirm(harness: Harness) -> N
         match = _RESET_ID.match(custom_id)
         assert match is not None, custom_id
         assert match[1] == answer and int(match[2]) == mia.id
-        assert started + 60 <= int(match[3]) <= int(time.time()) + 60
+        assert int(match[3]) == int(clock().timestamp()) + 60
     assert await snapshot(harness, here(harness)) == before  # asking clears nothing
 
 
@@ -108,7 +104,7 @@ async def test_reset_needs_manage_server(harness: Harness, permissions: int) -> 
 
     refused = await harness.command("project reset", permissions=permissions)
 
-    assert_refused(refused, RESET_NEEDS_MANAGER)
+    assert_refused(refused, NEEDS_MANAGER)
     assert await snapshot(harness, here(harness)) == before
 
 
@@ -144,12 +140,13 @@ async def test_confirming_clears_this_channel_only(harness: Harness, settings: S
     assert cleared.state.iteration == 1
     assert cleared.ticks == {}
     assert await events(harness) == []
-    key = (harness.world.guild_id, harness.world.channel_id)
-    assert table_rows(
-        settings.database_path,
-        "SELECT count(*) FROM ticks WHERE guild_id = ? AND channel_id = ?",
-        key,
-    ) == [(0,)]
+    key = ("discord", str(harness.world.guild_id), str(harness.world.channel_id))
+    for table in ("ticks", "events"):
+        assert table_rows(
+            settings.database_path,
+            f"SELECT count(*) FROM {table} WHERE platform = ? AND workspace = ? AND channel = ?",
+            key,
+        ) == [(0,)], table
     shown = (await harness.command("project status")).embed()
     assert shown["title"] == "No project phase yet"
     assert lines(shown["description"])[-1] == "Methodology: **Agile**"
@@ -193,6 +190,15 @@ async def test_cancel_clears_nothing(harness: Harness) -> None:
     assert cancelled.message_id == asked.message_id
     assert asked.content == "Reset cancelled. Nothing was cleared."
     assert asked.embeds == [] and asked.custom_ids() == []
+    # One edit: the words replace the question, and the buttons and any embeds go.
+    assert cancelled.callback_data == {
+        "tts": False,
+        "content": "Reset cancelled. Nothing was cleared.",
+        "embeds": [],
+        "components": [],
+        "allowed_mentions": {"parse": []},
+    }
+    assert len(asked.versions) == 2
     assert await snapshot(harness, here(harness)) == before
 
 
@@ -219,26 +225,36 @@ async def test_an_expired_confirmation_clears_nothing(harness: Harness) -> None:
     assert late.message_id == int(old["id"])
     assert late.content == "This reset request expired. Nothing was cleared."
     assert late.custom_ids() == [] and late.embeds == []
+    assert late.callback_data == {
+        "tts": False,
+        "content": "This reset request expired. Nothing was cleared.",
+        "embeds": [],
+        "components": [],
+        "allowed_mentions": {"parse": []},
+    }
     assert await snapshot(harness, here(harness)) == before
     assert asked.custom_ids() != []  # the fresh confirmation is not affected
 
 
+@pytest.mark.parametrize(("seconds", "expired"), [(60, False), (61, True)])
 async def test_the_confirmation_expires_after_60_seconds(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, clock: Clock, seconds: int, expired: bool
 ) -> None:
     mia = FakeUser.new("mia")
     await seed(harness)
     before = await snapshot(harness, here(harness))
     asked = await ask(harness, mia)
-    real = time.time
-    # load_extension imports the cog afresh for every bot: patch the module this bot runs.
-    cog_module = bot_of(harness).extensions["bot.discord.cogs.project"]
-    monkeypatch.setattr(cog_module, "time", SimpleNamespace(time=lambda: real() + 61))
+    clock.advance(seconds=seconds)
 
     late = await harness.click(asked, yes(asked), user=mia, permissions=MANAGER)
 
+    assert late.callback_type == 7 and late.message_id == asked.message_id
+    if not expired:  # the 60th second still counts
+        assert asked.embed()["title"] == "Project progress reset"
+        assert await events(harness) == []
+        return
     assert late.content == "This reset request expired. Nothing was cleared."
-    assert asked.custom_ids() == []
+    assert asked.embeds == [] and asked.custom_ids() == []
     assert await snapshot(harness, here(harness)) == before
 
 
@@ -250,7 +266,7 @@ async def test_confirming_still_needs_manage_server(harness: Harness) -> None:
 
     refused = await harness.click(asked, yes(asked), user=mia, permissions=EDITOR)
 
-    assert_refused(refused, RESET_NEEDS_MANAGER)
+    assert_refused(refused, NEEDS_MANAGER)
     assert await snapshot(harness, here(harness)) == before
     assert len(asked.custom_ids()) == 2
 
@@ -284,9 +300,7 @@ async def test_reset_in_a_dm_is_the_users_own(harness: Harness) -> None:
     assert await snapshot(harness, here(harness)) == server_before
 
 
-async def test_the_confirmation_works_after_a_restart(
-    harness: Harness, make_bot: Callable[[], PhaseBot]
-) -> None:
+async def test_the_confirmation_works_after_a_restart(harness: Harness, open_bot: OpenBot) -> None:
     mia = FakeUser.new("mia")
     await seed(harness)
     asked = await ask(harness, mia)
@@ -294,7 +308,7 @@ async def test_the_confirmation_works_after_a_restart(
     assert message_id is not None
     custom_id = yes(asked)
 
-    async with restarted(harness, make_bot) as second:
+    async with restarted(harness, open_bot) as second:
         assert len(await events(second)) == 4
         confirmed = await second.click(message_id, custom_id, user=mia, permissions=MANAGER)
         assert confirmed.callback_type == 7

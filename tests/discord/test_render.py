@@ -1,48 +1,51 @@
-"""Every answer fits Discord's embed limits, and long text is split, never cut."""
+"""Answers in Discord's markdown, within its embed limits: long text is split, never cut."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from itertools import combinations
 
 import discord
 import pytest
 
-from bot.core.answer import Answer, Field
+from bot.core.answer import (
+    Answer,
+    Bold,
+    ChannelMention,
+    Code,
+    Field,
+    Inline,
+    Mention,
+    RoleMention,
+    Time,
+    UserText,
+)
+from bot.core.commands import COMMANDS
 from bot.core.help import help_answer
 from bot.core.knowledge import Knowledge
-from bot.discord.render import (
-    DESCRIPTION_LIMIT,
-    EMBEDS_PER_MESSAGE,
-    FIELD_COUNT_LIMIT,
-    FIELD_NAME_LIMIT,
-    FIELD_VALUE_LIMIT,
-    FOOTER_LIMIT,
-    MESSAGE_TOTAL_LIMIT,
-    TITLE_LIMIT,
-    render_messages,
-    split_text,
-)
-from bot.discord.respond import MAX_MESSAGES, _messages
+from bot.discord import limits
+from bot.discord.render import markdown, render_messages, split_text
+from bot.discord.respond import _messages
 
 
 def _assert_within_limits(messages: list[list[discord.Embed]]) -> None:
     assert messages
     for embeds in messages:
-        assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
-        assert sum(len(e) for e in embeds) <= MESSAGE_TOTAL_LIMIT
+        assert 1 <= len(embeds) <= limits.EMBEDS_PER_MESSAGE
+        assert sum(len(e) for e in embeds) <= limits.MESSAGE_TOTAL
         for embed in embeds:
-            assert len(embed.title or "") <= TITLE_LIMIT
-            assert len(embed.description or "") <= DESCRIPTION_LIMIT
-            assert len(embed.fields) <= FIELD_COUNT_LIMIT
-            assert len(embed.footer.text or "") <= FOOTER_LIMIT
+            assert len(embed.title or "") <= limits.TITLE
+            assert len(embed.description or "") <= limits.DESCRIPTION
+            assert len(embed.fields) <= limits.FIELDS
+            assert len(embed.footer.text or "") <= limits.FOOTER
             for f in embed.fields:
-                assert 1 <= len(f.name or "") <= FIELD_NAME_LIMIT
-                assert 1 <= len(f.value or "") <= FIELD_VALUE_LIMIT
+                assert 1 <= len(f.name or "") <= limits.FIELD_NAME
+                assert 1 <= len(f.value or "") <= limits.FIELD_VALUE
 
 
 def _every_answer(knowledge: Knowledge) -> list[Answer]:
     catalog = knowledge.catalog
-    answers = [knowledge.phases(), help_answer(), knowledge.mlops()]
+    answers = [knowledge.phases(), help_answer(COMMANDS, "discord"), knowledge.mlops()]
     answers += [knowledge.phase_answer(p) for p in catalog.phases]
     for table in catalog.content.tables:
         for a, b in combinations(table.subjects, 2):
@@ -123,7 +126,7 @@ def test_a_split_description_keeps_the_title_on_its_first_embed() -> None:
 
 
 def test_a_footer_too_long_for_a_footer_becomes_the_last_description() -> None:
-    footer = "f" * (FOOTER_LIMIT + 1)
+    footer = "f" * (limits.FOOTER + 1)
     (message,) = render_messages(Answer(title="T", description="d", footer=footer))
     assert [(e.description, e.footer.text) for e in message] == [("d", None), (footer, None)]
 
@@ -146,4 +149,47 @@ def test_up_to_max_messages_are_sent_whole_and_more_as_a_part_with_a_note(
     messages, said = _messages(answer)
     assert len(messages) == sent
     assert (said is not None) is note
-    assert len(render_messages(answer)) == (MAX_MESSAGES if not note else MAX_MESSAGES + 1)
+    assert len(render_messages(answer)) == limits.MAX_MESSAGES + int(note)
+
+
+# -- markdown ---------------------------------------------------------------------------------
+
+MOMENT = datetime(2024, 5, 1, 12, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("piece", "shown"),
+    [
+        ("plain **as the bot wrote it**", "plain **as the bot wrote it**"),
+        (Bold("Testing"), "**Testing**"),
+        (Code("/project next"), "`/project next`"),
+        (Mention("42", "Ann"), "<@42>"),
+        (RoleMention("7"), "<@&7>"),
+        (ChannelMention("9", "general"), "<#9>"),
+        (Time(MOMENT), f"<t:{int(MOMENT.timestamp())}:R>"),
+        (Time(MOMENT, "F"), f"<t:{int(MOMENT.timestamp())}:F>"),
+    ],
+)
+def test_markdown_writes_each_piece_in_discords_markup(piece: Inline, shown: str) -> None:
+    assert markdown((piece,)) == shown
+    assert markdown(("a ", piece, " b")) == f"a {shown} b"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("**x**", r"\*\*x\*\*"),
+        ("||spoiler||", r"\|\|spoiler\|\|"),
+        ("`code` and ```block```", r"\`code\` and \`\`\`block\`\`\`"),
+        ("_under_ ~~gone~~", r"\_under\_ \~\~gone\~\~"),
+        ("> quote\n# heading", "\\> quote\n\\# heading"),
+        ("[masked](https://example.com)", r"\[masked](https://example.com)"),
+        ("@everyone and @here", "@\u200beveryone and @\u200bhere"),
+        ("<@&123> <@42> <#9> <t:1:R>", r"\<@&123> \<@42> \<#9> \<t:1:R>"),
+        ("a < b", r"a \< b"),
+        ("no markup, just words", "no markup, just words"),
+    ],
+)
+def test_words_users_wrote_never_format_spoil_or_ping(written: str, shown: str) -> None:
+    assert markdown((UserText(written),)) == shown
+    assert markdown(("> ", UserText(written))) == f"> {shown}"

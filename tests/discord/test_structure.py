@@ -1,5 +1,6 @@
 """The shape of the code: every cog is an extension that loads, no two commands clash,
-and the platform-neutral core never imports discord or aiosqlite."""
+the cogs match the core's command declarations (so the two cannot drift), and the
+platform-neutral core never imports discord or aiosqlite."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import inspect
 import pkgutil
 import subprocess
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -21,7 +23,8 @@ from discord.ext import commands
 
 import bot.core
 import bot.discord.cogs
-from bot.config import Settings
+from bot.core.commands import BY_NAME, COMMANDS
+from bot.core.surface import Command, Kind, Where
 from bot.discord.bot import EXTENSIONS, PhaseBot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,9 +59,9 @@ def test_extension_defines_async_setup_bot(extension: str) -> None:
 
 
 @pytest.fixture
-async def bare_bot(settings: Settings) -> AsyncIterator[PhaseBot]:
+async def bare_bot(make_bot: Callable[[], PhaseBot]) -> AsyncIterator[PhaseBot]:
     """A PhaseBot that never logs in: cogs are loaded into it by hand."""
-    instance = PhaseBot(settings)
+    instance = make_bot()
     try:
         yield instance
     finally:
@@ -129,6 +132,171 @@ async def test_every_command_belongs_to_the_cog_that_declares_it(bare_bot: Phase
             assert isinstance(command.binding, commands.Cog), f"/{command.qualified_name}"
             module = type(command.binding).__module__
             assert module in EXTENSIONS, f"/{command.qualified_name} comes from {module}"
+
+
+# --------------------------------------------------------------------------------------------
+# The cogs match the declarations
+# --------------------------------------------------------------------------------------------
+
+PLATFORM = "discord"
+OPTION_TYPES = {Kind.TEXT: 3, Kind.INTEGER: 4, Kind.BOOLEAN: 5, Kind.ROLE: 8}
+"""Each declared kind as Discord's option type: string, integer, boolean, role."""
+CONTEXTS = {Where.EVERYWHERE: [0, 1, 2], Where.PROJECTS: [0, 1]}
+"""Each declared place as Discord's contexts: guild, bot DM, private channel."""
+OFFERED = [c for c in COMMANDS if c.offered_on(PLATFORM)]
+
+
+@pytest.fixture
+async def loaded(bare_bot: PhaseBot) -> PhaseBot:
+    for extension in EXTENSIONS:
+        await bare_bot.load_extension(extension)
+    return bare_bot
+
+
+def app_command(bot: PhaseBot, name: str) -> app_commands.Command[Any, ..., Any]:
+    """The loaded app command ``name`` (``"project set"`` for a subcommand)."""
+    found = next((c for c in bot.tree.walk_commands() if c.qualified_name == name), None)
+    assert isinstance(found, app_commands.Command), f"no app command /{name}"
+    return found
+
+
+def top_level_schema(bot: PhaseBot, command: Command) -> dict[str, Any]:
+    """What a sync sends for the command, or for its group."""
+    found = bot.tree.get_command(command.group or command.name)
+    assert found is not None, f"no app command /{command.group or command.name}"
+    return found.to_dict(bot.tree)
+
+
+def option_problems(declared: Command, schema: dict[str, Any]) -> list[str]:
+    """How the options Discord is sent for ``declared`` differ from its declaration."""
+    problems: list[str] = []
+    offered = [o for o in declared.options if o.offered_on(PLATFORM)]
+    sent = list(schema.get("options") or [])
+    names = [o["name"] for o in sent]
+    if names != [o.name for o in offered]:
+        return [f"options {names}, declared {[o.name for o in offered]}"]
+    for option, got in zip(offered, sent, strict=True):
+        where = f"{option.name}:"
+        expected_type = OPTION_TYPES[option.kind]
+        text = option.kind is Kind.TEXT
+        integer = option.kind is Kind.INTEGER
+        checks: list[tuple[str, object, object]] = [
+            ("type", got["type"], expected_type),
+            ("description", got["description"], option.description),
+            ("required", bool(got.get("required")), option.required),
+            ("autocomplete", bool(got.get("autocomplete")), option.complete is not None),
+            ("min_value", got.get("min_value"), option.min_value if integer else None),
+            ("max_value", got.get("max_value"), option.max_value if integer else None),
+            ("max_length", got.get("max_length"), option.max_length if text else None),
+            ("choices", got.get("choices"), None),
+        ]
+        if got.get("min_length") not in (None, 1):  # 1: Discord never sends ""
+            problems.append(f"{where} min_length {got['min_length']} is not declared")
+        problems += [
+            f"{where} {what} is {have!r}, declared {want!r}"
+            for what, have, want in checks
+            if have != want
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("command", OFFERED, ids=[c.name for c in OFFERED])
+def test_each_declared_command_is_loaded_as_declared(loaded: PhaseBot, command: Command) -> None:
+    found = app_command(loaded, command.name)
+    assert found.qualified_name == command.name
+    assert found.description == command.description
+    schema = found.to_dict(loaded.tree)
+    assert option_problems(command, schema) == []
+    # The parameters the callback takes are the options, by name, in order.
+    params = [p.name for p in found.parameters]
+    assert params == [o.name for o in command.options if o.offered_on(PLATFORM)]
+
+
+@pytest.mark.parametrize("command", OFFERED, ids=[c.name for c in OFFERED])
+def test_each_command_is_offered_where_declared(loaded: PhaseBot, command: Command) -> None:
+    schema = top_level_schema(loaded, command)
+    assert sorted(schema["contexts"]) == CONTEXTS[command.where]
+    assert sorted(schema["integration_types"]) == [0, 1]  # installed in servers and by users
+    assert schema.get("default_member_permissions") is None  # the core's Gate decides
+
+
+def test_a_groups_subcommands_are_all_offered_in_the_same_places() -> None:
+    """Discord sets contexts on a top-level command only, so a group's subcommands must
+    agree on where they are offered."""
+    places: dict[str, set[Where]] = {}
+    for command in OFFERED:
+        if command.group is not None:
+            places.setdefault(command.group, set()).add(command.where)
+    assert places and all(len(found) == 1 for found in places.values()), places
+
+
+def test_no_app_command_exists_without_a_declaration(loaded: PhaseBot) -> None:
+    declared_names = {c.name for c in OFFERED}
+    groups = {c.group for c in OFFERED if c.group is not None}
+    for command in loaded.tree.walk_commands():
+        if isinstance(command, app_commands.Group):
+            assert command.qualified_name in groups, f"/{command.qualified_name}"
+        else:
+            assert command.qualified_name in declared_names, f"/{command.qualified_name}"
+    loaded_names = {c.qualified_name for c in loaded.tree.walk_commands()}
+    assert declared_names <= loaded_names
+    for name, command in BY_NAME.items():  # not offered on Discord: not loaded either
+        if not command.offered_on(PLATFORM):
+            assert name not in loaded_names
+
+
+def _answer_keywords(callback: Callable[..., Any]) -> list[str] | None:
+    """The keyword names a cog method passes to ``self.bot.answer``, or None if it
+    makes no such call."""
+    source = inspect.getsource(callback)
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "answer"
+        ):
+            assert all(k.arg is not None for k in node.keywords), "no **options"
+            return [str(k.arg) for k in node.keywords]
+    return None
+
+
+@pytest.mark.parametrize("command", OFFERED, ids=[c.name for c in OFFERED])
+def test_each_cog_method_hands_its_options_to_the_runner_by_name(
+    loaded: PhaseBot, command: Command
+) -> None:
+    found = app_command(loaded, command.name)
+    keywords = _answer_keywords(found.callback)
+    assert keywords == [o.name for o in command.options if o.offered_on(PLATFORM)]
+
+
+def test_the_declaration_check_catches_drift() -> None:
+    """``option_problems`` notices a renamed, retyped, re-ranged, re-described option."""
+    history = BY_NAME["project history"]
+    good = {
+        "options": [
+            {
+                "type": 4,
+                "name": "limit",
+                "description": "Entries per page (1-50, default 10)",
+                "required": False,
+                "min_value": 1,
+                "max_value": 50,
+            }
+        ]
+    }
+    assert option_problems(history, good) == []
+    (option,) = good["options"]
+    for change in (
+        {"name": "size"},
+        {"type": 3},
+        {"max_value": 100},
+        {"description": "How many"},
+        {"required": True},
+        {"autocomplete": True},
+    ):
+        assert option_problems(history, {"options": [{**option, **change}]}) != [], change
+    assert option_problems(history, {"options": []}) != []
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,23 +9,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.bot import PhaseBot
-from bot.discord.context import everywhere
-from bot.discord.respond import send_answer
+from bot.discord.declared import declared
 
 
 class AskCog(commands.Cog):
     def __init__(self, bot: PhaseBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="ask", description="Ask about the SDLC, methodologies or MLOps in your own words."
-    )
-    @app_commands.describe(question="e.g. how flexible is waterfall? or when do we archive data?")
-    @everywhere
+    @declared("ask")
     async def ask(
         self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 300]
     ) -> None:
-        await send_answer(interaction, self.bot.services.asker.ask(question))
+        await self.bot.answer(interaction, question=question)
 
 
 async def setup(bot: PhaseBot) -> None:

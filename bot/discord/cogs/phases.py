@@ -5,24 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.bot import PhaseBot
-from bot.discord.context import everywhere
-from bot.discord.respond import send_answer
+from bot.discord.declared import declared
 
 
 class PhasesCog(commands.Cog):
     def __init__(self, bot: PhaseBot) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="phases", description="The software development life cycle and its phases, in order."
-    )
-    @everywhere
+    @declared("phases")
     async def phases(self, interaction: discord.Interaction[Any]) -> None:
-        await send_answer(interaction, self.bot.services.knowledge.phases())
+        await self.bot.answer(interaction)
 
 
 async def setup(bot: PhaseBot) -> None:

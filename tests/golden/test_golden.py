@@ -1,0 +1,43 @@
+"""Every answer is byte-identical to before the redesign, unless an issue changed it.
+
+``answers.json`` holds 488 lines run through the console at 3642ca1 (before issue 12's
+redesign): each command over all of the bundled content, the /ask question set, and a
+scripted /project session. Each is replayed through today's runner and compared: the
+console text and the Discord embeds. Deliberate changes are listed in ``CHANGED`` with
+the issue that made them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.services import Services, load_services
+from tests.golden.replay import records, replay
+
+CHANGED = {
+    "/help": "issue 12: /help is derived from the command declarations",
+}
+
+
+@pytest.fixture(scope="module")
+def services() -> Services:
+    return load_services()
+
+
+async def test_every_answer_is_as_it_was(services: Services, tmp_path: Path) -> None:
+    old = records()
+    assert len(old) == 488
+    new = list(await replay(services, tmp_path / "golden.sqlite3", [r["line"] for r in old]))
+    differ = [o["line"] for o, n in zip(old, new, strict=True) if o != n]
+    assert sorted(differ) == sorted(CHANGED), "\n".join(differ)
+
+
+async def test_help_lists_every_command_with_its_example(
+    services: Services, tmp_path: Path
+) -> None:
+    (record,) = await replay(services, tmp_path / "help.sqlite3", ["/help"])
+    for line in ("/phase name:<phase>", "/compare first:<a> second:<b> [aspect:<x>]"):
+        assert line in record["text"]
+    assert "e.g. /project next note:specs signed off" in record["text"]
