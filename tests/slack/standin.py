@@ -2,9 +2,11 @@
 
 One aiohttp server on ``127.0.0.1`` (a free port) answers, with the shapes Slack documents:
 
-* ``POST|GET {api_url}<method>`` for the Web API methods in :data:`METHODS` (``api_url`` is
-  ``http://127.0.0.1:PORT/api/``; give it to ``AsyncWebClient(base_url=...)``, trailing slash
-  included). Arguments are read from the query string and from a JSON or form body, the token
+* ``POST|GET {api_url}<method>`` for ``auth.test``, ``users.info``, ``usergroups.users.list``,
+  ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``apps.connections.open``,
+  ``files.getUploadURLExternal`` and ``files.completeUploadExternal``. ``api_url`` is
+  ``http://127.0.0.1:PORT/api/``: give it to ``AsyncWebClient(base_url=...)``, trailing slash
+  included. Arguments are read from the query string and from a JSON or form body, the token
   from ``Authorization: Bearer`` or a ``token`` argument. A wrong or missing token gets
   ``invalid_auth`` / ``not_authed``; an unknown method ``unknown_method`` (and is listed in
   :attr:`SlackStandIn.unexpected`).
