@@ -31,7 +31,7 @@ from bot.core.answer import (
 )
 from bot.core.parse import parse
 from bot.core.runner import Runner
-from bot.core.state import Actor, Change, Place, Scope, Snapshot
+from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot
 from bot.core.surface import OpenGate, Request
 from bot.core.tracker import EventPage, Repository
 
@@ -102,8 +102,20 @@ class OnFirstUse:
             scope, limit, offset=offset, older_than=older_than, newer_than=newer_than
         )
 
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
+        return await (await self._repository()).channels(place)
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        return await (await self._repository()).events(scope, after, limit)
+
     async def setting(self, place: Place, key: str) -> str | None:
         return await (await self._repository()).setting(place, key)
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        return await (await self._repository()).places(platform, key)
+
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        return await (await self._repository()).claim(place, key, value, actor, at)
 
     async def set_setting(
         self, place: Place, key: str, value: str | None, actor: Actor, at: datetime

@@ -121,7 +121,24 @@ class Repository(Protocol):
         than an event id. An anchor past the end gives the oldest or newest page."""
         ...
 
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
+        """Every channel of a workspace with a phase set, longest in its phase first."""
+        ...
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        """Up to ``limit`` events newer than event id ``after``, oldest first."""
+        ...
+
     async def setting(self, place: Place, key: str) -> str | None: ...
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        """Every place of a platform that has setting ``key``, with its value."""
+        ...
+
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        """Set ``key`` to ``value`` unless it already is: True if this call changed it
+        (of several processes claiming the same value, exactly one gets True)."""
+        ...
 
     async def set_setting(
         self, place: Place, key: str, value: str | None, actor: Actor, at: datetime

@@ -278,3 +278,64 @@ async def test_a_restart_keeps_everything(backend: Backend, content: Content) ->
         assert await reopened.setting(Place("discord", "1001"), "editor_role") == "42"
         _, status = await Tracker(reopened, content, Clock()).move(HERE, ANN, "next")
         assert status.state.phase_key == "deployment"
+
+
+# -- team views --------------------------------------------------------------------------------
+
+
+async def test_channels_lists_a_workspaces_tracked_channels_longest_first(
+    tracker: Tracker, repository: Repository
+) -> None:
+    first = Scope("discord", "1001", "1", label="one")
+    second = Scope("discord", "1001", "2", label="two")
+    untracked = Scope("discord", "1001", "3")
+    elsewhere = Scope("discord", "9", "1")
+    await tracker.move(second, ANN, "set", "design")  # the clock moves on between moves
+    await tracker.move(first, ANN, "set", "planning")
+    await tracker.methodology(untracked, ANN, "agile")  # a row, but no phase
+    await tracker.move(elsewhere, ANN, "set", "testing")
+    await tracker.check(first, BOB, "1")
+    listed = await repository.channels(Place("discord", "1001"))
+    assert [(s.channel, s.label) for s, _ in listed] == [("2", "two"), ("1", "one")]
+    assert listed[1][1] == await repository.load(first)
+    assert set(listed[1][1].status.ticks) == {"feasibility-studies"}
+
+
+async def test_events_page_forwards_from_an_id(tracker: Tracker, repository: Repository) -> None:
+    await tracker.move(HERE, ANN, "set", "planning")
+    for _ in range(4):
+        await tracker.move(HERE, ANN, "next")
+    everything = await events_of(repository)
+    assert await repository.events(HERE, 0, 100) == everything
+    assert await repository.events(HERE, everything[1].id, 2) == everything[2:4]
+    assert await repository.events(HERE, everything[-1].id, 10) == []
+
+
+async def test_places_and_claims(repository: Repository) -> None:
+    at = Clock()()
+    one, two = Place("slack", "T1", "C1"), Place("slack", "T1", "C2")
+    await repository.set_setting(one, "remind_days", "3", ANN, at)
+    await repository.set_setting(two, "remind_days", "7", ANN, at)
+    await repository.set_setting(Place("discord", "T1", "C1"), "remind_days", "1", ANN, at)
+    assert sorted(await repository.places("slack", "remind_days"), key=str) == sorted(
+        [(one, "3"), (two, "7")], key=str
+    )
+    assert await repository.claim(one, "reminded", "stay-1", ANN, at)
+    assert not await repository.claim(one, "reminded", "stay-1", BOB, at)  # once per value
+    assert await repository.claim(one, "reminded", "stay-2", BOB, at)
+    assert await repository.setting(one, "reminded") == "stay-2"
+
+
+async def test_only_one_of_many_claims_wins(backend: Backend) -> None:
+    openers = [backend.open() for _ in range(6)]
+    repositories = [await o.__aenter__() for o in openers]
+    try:
+        at, place = Clock()(), Place("discord", "1", "2")
+        for round_ in range(10):
+            won = await asyncio.gather(
+                *(r.claim(place, "reminded", f"stay-{round_}", ANN, at) for r in repositories)
+            )
+            assert won.count(True) == 1
+    finally:
+        for opener in openers:
+            await opener.__aexit__(None, None, None)
