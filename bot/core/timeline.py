@@ -400,7 +400,7 @@ def _plan(
         _Bar(
             row_of[s.phase_number],
             x(s.start),
-            max(stay_seconds(s, now), min_w),
+            max(stay_seconds(s, end), min_w),
             s.rework,
             s is current_stay,
         )
@@ -418,7 +418,7 @@ def _plan(
         origin=origin,
         x_min=x_min,
         x_max=x_max,
-        now_x=x(now),
+        now_x=x(end),  # a clock behind the last move: now is the last move
         height_px=height,
         left_px=left,
         rows=tuple(labels),
@@ -778,7 +778,7 @@ def _draw_plot(ax: Axes, plan: _Plan, texts: _Texts) -> None:
     from matplotlib.transforms import IdentityTransform, Transform
 
     base = float(date2num(plan.origin))  # type: ignore[no-untyped-call]
-    n = len(plan.rows)
+    n = max(1, len(plan.rows))  # no phases at all: one empty row
     top, bottom = -0.5, n - 0.5
     axes_w = WIDTH_PX - plan.left_px - _RIGHT_PX
     axes_h = plan.height_px - _TOP_PX - _BOTTOM_PX
@@ -1024,6 +1024,7 @@ def _draw_plot(ax: Axes, plan: _Plan, texts: _Texts) -> None:
             va="center",
             color=MUTED,
             fontsize=12,
+            boxed=True,
         )
 
 

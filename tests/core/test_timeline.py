@@ -206,6 +206,21 @@ def test_no_moves_yet() -> None:
     assert not runs(row_pixels(image, 0), tl.STAY)
 
 
+def test_no_phases_at_all() -> None:
+    png = draw_timeline([], phases=[], now=T, title="#apollo")
+    assert Image.open(io.BytesIO(png)).size == (1200, 520)
+
+
+def test_clock_behind_the_last_move() -> None:
+    # `now` before the last move (clocks disagree): the plot ends at the last move, where
+    # "now" is drawn, not before it.
+    stays = [data.stay(1, at(0), at(2 * H)), data.stay(2, at(2 * H), None)]
+    plan = tl._plan(stays, data.phase_list(), at(0), "x")
+    assert plan.now_x == pytest.approx(2 * H)
+    assert plan.current is not None and plan.current.start == pytest.approx(2 * H)
+    assert draw(stays, at(0)).size == (1200, 520)
+
+
 @pytest.mark.parametrize(
     "stays",
     [
