@@ -376,6 +376,21 @@ def test_figures_are_freed() -> None:
     assert sum(isinstance(o, Figure) for o in gc.get_objects()) == before
 
 
+def test_drawings_in_threads_are_the_same_as_one_at_a_time() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    histories = [data.history(n, seed=n) for n in (5, 50, 200, 500)]
+
+    def one(history: tuple[list[Stay], datetime]) -> bytes:
+        stays, now = history
+        return draw_timeline(stays, phases=data.phase_list(), now=now, title="#apollo")
+
+    alone = [one(h) for h in histories]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(one, histories * 2))
+    assert together == alone * 2
+
+
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone"):
         draw_timeline([], phases=data.phase_list(), now=datetime(2024, 1, 1), title="x")
