@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the channel whose project progress to use (default: console)",
     )
+    ask.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to save a picture or export (default: its own name, here)",
+    )
     sync = sub.add_parser(
         "sync",
         help="register the slash commands with Discord now",
@@ -183,7 +189,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
     _configure_logging("WARNING" if quiet else settings.log_level)
     if args.command == "ask":
-        return asyncio.run(_ask(settings, " ".join(args.line), args.channel))
+        return asyncio.run(_ask(settings, " ".join(args.line), args.channel, args.out))
     if args.command == "console":
         return _console(settings, args.channel)
     if settings.discord_token is None:
@@ -249,12 +255,12 @@ async def _console_of(settings: Settings, channel: str) -> AsyncIterator[Console
         await repository.close()
 
 
-async def _ask(settings: Settings, line: str, channel: str) -> int:
-    from bot.console import render_text
+async def _ask(settings: Settings, line: str, channel: str, out: Path | None) -> int:
+    from bot.console import present
 
     async with _console_of(settings, channel) as console:
         answer = await console.execute(line)
-    print(render_text(answer), end="")
+    print(present(answer, Path.cwd(), out), end="")
     return EXIT_OK
 
 
@@ -328,7 +334,7 @@ TERM_GRACE_SECONDS = 0.5
 
 
 def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
-    from bot.console import render_text, sanitize
+    from bot.console import present, sanitize
 
     interactive = sys.stdin.isatty()
     if interactive:
@@ -356,7 +362,7 @@ def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
             answer = session.run(console, line)
             if answer is None:
                 break
-            print(render_text(answer), flush=True)
+            print(present(answer, Path.cwd()), flush=True)
         except PhasebotError as exc:
             print(sanitize(exc.user_message()) + "\n", flush=True)
         except Exception as exc:

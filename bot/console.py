@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
 from bot.core.answer import (
@@ -29,6 +30,7 @@ from bot.core.answer import (
     UserText,
     render,
 )
+from bot.core.errors import InvalidRequest
 from bot.core.parse import parse
 from bot.core.runner import Runner
 from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot
@@ -53,14 +55,47 @@ class Console:
     def __init__(self, runner: Runner, channel: str = "console") -> None:
         self.runner = runner
         self.channel = channel
-        scope = Scope(PLATFORM, "", channel_id_for(channel), label=channel)
         actor = Actor("0", getpass.getuser())
-        self.request = Request(PLATFORM, actor, scope, OpenGate(), buttons=False)
+        self.request = Request(
+            PLATFORM, actor, scope_of(channel), OpenGate(), buttons=False, channel=scope_of
+        )
 
     async def execute(self, line: str) -> Answer:
         command, options = parse(line, PLATFORM)
         log.debug("console command /%s %s", command.name, options)
         return await self.runner.run(command.name, options, self.request)
+
+
+def scope_of(name: str) -> Scope:
+    """A console channel, by its name."""
+    name = name.strip().lstrip("#")
+    return Scope(PLATFORM, "", channel_id_for(name), label=name)
+
+
+def present(answer: Answer, folder: Path, out: Path | None = None) -> str:
+    """The answer as text, with what it posted elsewhere; its file saved to ``out`` (or
+    under its own name in ``folder``, never over an existing file)."""
+    shown = render_text(answer)
+    for post in answer.posts:
+        where = post.channel.name or post.channel.channel_id
+        shown += f"\nPosted in #{sanitize(where)}:\n{render_text(post.answer)}"
+    if answer.file is not None:
+        path = out or _free(folder / answer.file.name)
+        try:
+            path.write_bytes(answer.file.data)
+        except OSError as exc:
+            raise InvalidRequest(f"I couldn't save {path} ({exc.strerror}).") from None
+        shown += f"\nSaved {sanitize(str(path))} ({len(answer.file.data):,} bytes).\n"
+    return shown
+
+
+def _free(path: Path) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``... if it exists."""
+    found, number = path, 1
+    while found.exists():
+        number += 1
+        found = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return found
 
 
 class OnFirstUse:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot, Tick
 from bot.core.tracker import EventPage
 
-
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 

@@ -185,6 +185,14 @@ class File:
 
 
 @dataclass(frozen=True, slots=True)
+class Post:
+    """A message for another channel (an announcement), sent after the answer."""
+
+    channel: ChannelMention
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     title: str = ""
     description: str | Text = ""
@@ -197,3 +205,4 @@ class Answer:
     replaces: bool = False
     """Shown in place of the message whose button or menu was used."""
     file: File | None = None
+    posts: tuple[Post, ...] = ()

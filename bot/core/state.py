@@ -16,6 +16,8 @@ from bot.core.content import DEFAULT_METHODOLOGY
 EventKind = Literal["phase", "check", "uncheck", "methodology"]
 MoveKind = Literal["set", "next", "back"]
 EVENT_KINDS: Final[tuple[str, ...]] = get_args(EventKind)
+UTC_ISO: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""How times are written for people and files: ISO 8601 in UTC."""
 MOVE_KINDS: Final[tuple[str, ...]] = get_args(MoveKind)
 
 
@@ -54,6 +56,10 @@ class Actor:
 
     id: str
     name: str
+
+
+SYSTEM: Final = Actor("0", "phasebot")
+"""phasebot itself, for what it records on its own (a reminder sent, the synced commands)."""
 
 
 @dataclass(frozen=True, slots=True)

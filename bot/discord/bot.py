@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -23,9 +24,9 @@ from bot.config import Settings
 from bot.core.lookup import Choice
 from bot.core.progress import clip
 from bot.core.runner import Runner
-from bot.core.state import Actor, Place, Scope
+from bot.core.state import SYSTEM, Actor, Place, Scope
 from bot.core.surface import Request
-from bot.discord import limits
+from bot.discord import limits, notices
 from bot.discord.errors import PhaseTree, report
 from bot.discord.permissions import DiscordGate
 from bot.discord.render import ActionItem
@@ -45,7 +46,6 @@ EXTENSIONS = (
 )
 
 SYNC_HASH_KEY = "command_schema_hash"
-SYSTEM = Actor("0", "phasebot")
 
 
 class PhaseBot(commands.Bot):
@@ -67,6 +67,7 @@ class PhaseBot(commands.Bot):
         )
         self.settings = settings
         self.runner = runner
+        self.reminders = notices.Reminders(self)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionItem)
@@ -74,7 +75,12 @@ class PhaseBot(commands.Bot):
             await self.load_extension(extension)
         if self.settings.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(self.settings.dev_guild_id))
+        self.reminders.start()
         log.info("ready to answer: %d commands", len(self.tree.get_commands()))
+
+    async def close(self) -> None:
+        self.reminders.stop()
+        await super().close()
 
     # -- answering -----------------------------------------------------------------------
 
@@ -92,7 +98,16 @@ class PhaseBot(commands.Bot):
                 private=guild is None,
             )
         gate = DiscordGate(interaction, self.runner.app.tracker)
-        return Request("discord", Actor(str(user.id), user.display_name), scope, gate)
+        actor = Actor(str(user.id), user.display_name)
+        return Request("discord", actor, scope, gate, channel=self._channel_of(interaction))
+
+    def _channel_of(self, interaction: discord.Interaction[Any]) -> Callable[[str], Scope]:
+        def scope(value: str) -> Scope:
+            found = self.get_channel(int(value)) if value.isdigit() else None
+            label = getattr(found, "name", "") or ""
+            return Scope("discord", str(interaction.guild_id or ""), value, label=label)
+
+        return scope
 
     async def answer(self, interaction: discord.Interaction[Any], **options: object) -> None:
         """Run the interaction's command with ``options`` and send the answer (errors
@@ -106,6 +121,9 @@ class PhaseBot(commands.Bot):
             raise app_commands.CommandSignatureMismatch(command)
         answer = await self.runner.run(command.qualified_name, options, self.request(interaction))
         await respond(interaction, answer)
+        await notices.announce(self, interaction, answer.posts)
+        if command.qualified_name == "project remind":
+            self.reminders.wake()
 
     async def click(
         self, interaction: discord.Interaction[Any], action_id: str, values: list[str]
@@ -113,6 +131,7 @@ class PhaseBot(commands.Bot):
         try:
             answer = await self.runner.click(action_id, values, self.request(interaction))
             await respond(interaction, answer)
+            await notices.announce(self, interaction, answer.posts)
         except Exception as error:
             await report(interaction, error)
 

@@ -42,6 +42,8 @@ async def respond(
         return
     messages, note = _messages(answer)
     first, *rest = messages
+    if answer.file is not None and answer.file.mime.startswith("image/"):
+        first[0].set_image(url=f"attachment://{answer.file.name}")
     if answer.replaces:
         await interaction.response.edit_message(content=None, embeds=first, view=view)
     else:

@@ -138,15 +138,20 @@ async def test_the_schema_lets_every_member_see_project(harness: Harness) -> Non
     [project] = [c for c in harness.synced_payload() if c["name"] == "project"]
     assert project.get("default_member_permissions") is None
     assert sorted(o["name"] for o in project["options"]) == [
+        "announce",
         "back",
         "check",
         "editor-role",
+        "export",
         "history",
         "methodology",
         "next",
+        "overview",
+        "remind",
         "reset",
         "set",
         "status",
+        "timeline",
     ]
 
 
