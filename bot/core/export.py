@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Final
 
 from bot.core.answer import Answer, File, Tone
-from bot.core.state import UTC_ISO, Event, Scope
+from bot.core.state import Event, Scope
 from bot.core.team import all_events
 from bot.core.tracker import Tracker
 
@@ -43,7 +43,7 @@ def row_of(event: Event) -> dict[str, str | int]:
         target = f"{event.to_phase}/{event.detail}"
     return {
         "id": event.id,
-        "time": event.at.strftime(UTC_ISO),
+        "time": event.at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "who_id": event.actor.id,
         "who": event.actor.name,
         "from": event.from_phase or "",
@@ -64,10 +64,10 @@ async def chunks(rows: AsyncIterator[Event], form: str) -> AsyncIterator[str]:
     """The file, a piece at a time."""
     if form == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
         async for event in rows:
-            writer.writerow({k: defused(v) for k, v in row_of(event).items()})
+            writer.writerow([defused(v) for v in row_of(event).values()])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)

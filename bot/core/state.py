@@ -16,8 +16,6 @@ from bot.core.content import DEFAULT_METHODOLOGY
 EventKind = Literal["phase", "check", "uncheck", "methodology"]
 MoveKind = Literal["set", "next", "back"]
 EVENT_KINDS: Final[tuple[str, ...]] = get_args(EventKind)
-UTC_ISO: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
-"""How times are written for people and files: ISO 8601 in UTC."""
 MOVE_KINDS: Final[tuple[str, ...]] = get_args(MoveKind)
 
 
