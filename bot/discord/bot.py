@@ -10,6 +10,7 @@ since the last sync (``phasebot run``), never on every start.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -119,7 +120,13 @@ class PhaseBot(commands.Bot):
         known = {parameter.display_name for parameter in command.parameters}
         if any(sent not in known for sent, _ in interaction.namespace):
             raise app_commands.CommandSignatureMismatch(command)
-        answer = await self.runner.run(command.qualified_name, options, self.request(interaction))
+        work = asyncio.ensure_future(
+            self.runner.run(command.qualified_name, options, self.request(interaction))
+        )
+        done, _ = await asyncio.wait({work}, timeout=limits.DEFER_AFTER)
+        if not done:  # a long export, or a busy database: answer within Discord's 3 seconds
+            await interaction.response.defer(thinking=True)
+        answer = await work
         await respond(interaction, answer)
         await notices.announce(self, interaction, answer.posts)
         if command.qualified_name == "project remind":

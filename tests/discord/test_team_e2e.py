@@ -190,3 +190,35 @@ async def test_a_reminder_claimed_by_another_process_is_not_sent_here(
     assert posts(harness, harness.world.channel_id) == []
     place = Place("discord", str(harness.world.guild_id), str(harness.world.channel_id))
     assert await tracker_of(harness).setting(place, team.REMINDED) == due.marker
+
+
+async def test_a_slow_answer_is_deferred_within_discords_three_seconds(
+    harness: Harness, settings: Any
+) -> None:
+    """A busy database makes a change wait (up to SQLite's busy timeout): the answer is
+    deferred first, so Discord doesn't give up on it, then it comes as a follow-up."""
+    import sqlite3
+    import threading
+
+    await set_phase(harness, "design")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(settings.database_path, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(10)
+        db.execute("ROLLBACK")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(5)
+    try:
+        result = await harness.command("project next", permissions=EDITOR, check=False)
+    finally:
+        release.set()
+        holder.join()
+    assert result.callback_type == 5  # deferred: "phasebot is thinking…"
+    assert "The database is busy" in result.text()
+    assert (await tracker_of(harness).status(harness_scope(harness))).state.phase_key == "design"
