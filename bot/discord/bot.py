@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.core.answer import Answer
 from bot.core.lookup import Choice
 from bot.core.progress import clip
 from bot.core.runner import Runner
@@ -120,13 +121,21 @@ class PhaseBot(commands.Bot):
         known = {parameter.display_name for parameter in command.parameters}
         if any(sent not in known for sent, _ in interaction.namespace):
             raise app_commands.CommandSignatureMismatch(command)
-        work = asyncio.ensure_future(
-            self.runner.run(command.qualified_name, options, self.request(interaction))
-        )
+        request = self.request(interaction)
+
+        async def attempt() -> Answer | Exception:  # (a task that ends in its result, always)
+            try:
+                return await self.runner.run(command.qualified_name, options, request)
+            except Exception as error:
+                return error
+
+        work = asyncio.ensure_future(attempt())
         done, _ = await asyncio.wait({work}, timeout=limits.DEFER_AFTER)
         if not done:  # a long export, or a busy database: answer within Discord's 3 seconds
             await interaction.response.defer(thinking=True)
         answer = await work
+        if isinstance(answer, Exception):
+            raise answer
         await respond(interaction, answer)
         await notices.announce(self, interaction, answer.posts)
         if command.qualified_name == "project remind":
