@@ -512,3 +512,22 @@ async def test_the_editor_role_counts_while_the_server_has_it(
     before = database_rows(settings.database_path)
     assert_refused(await next_with_the_role(), needs_editor_or_role(role_id))
     assert database_rows(settings.database_path) == before
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", 1.5, True, None, {"id": 1}])
+async def test_a_forged_id_option_is_refused_before_discord_py_reads_it(
+    harness: Harness, settings: Settings, logs: pytest.LogCaptureFixture, value: Any
+) -> None:
+    """discord.py turns a channel, role or user option into an object by its id, and
+    fails on one that isn't a number, before any handler runs: phasebot refuses it first."""
+    payload = harness.builder.slash(
+        "project announce", {"channel": harness.world.guild_channel()}, permissions=OWNER
+    )
+    payload["data"]["options"][0]["options"][0]["value"] = value
+    before = database_rows(settings.database_path)
+    result = await harness.feed(payload)
+    assert_refused(
+        result, "I couldn't read the value given for one of the options. Nothing was changed."
+    )
+    assert database_rows(settings.database_path) == before
+    assert_no_errors(logs)
