@@ -1,4 +1,4 @@
-"""The `phasebot` command: run, console, ask, sync, content check.
+"""The `phasebot` command: run, console, ask, sync, content check, db migrate, db copy.
 
 Every user mistake ends in one clear line on stderr and a non-zero exit code:
 2 for a usage or settings problem, 1 for a refused request or failed check.
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.errors import ContentError, PhasebotError
+from bot.db_cli import add_db_commands, run_db_command
 
 if TYPE_CHECKING:
     from bot.console import Console
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the directory to check (default: CONTENT_DIR or the bundled content)",
     )
+    add_db_commands(sub, _Parser)
     return parser
 
 
@@ -178,6 +180,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "content":
         return _content_check(args.directory)
     settings = load_settings()
+    if args.command == "db":
+        _configure_logging(settings.log_level if settings.log_level == "DEBUG" else "WARNING")
+        return asyncio.run(run_db_command(settings, args))
     # In the terminal commands the answer is the output: log only problems there,
     # unless LOG_LEVEL=DEBUG asks for everything.
     quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
@@ -238,11 +243,10 @@ def _channel(name: str) -> str:
 async def _console_of(settings: Settings, channel: str) -> AsyncIterator[Console]:
     """A console whose database is opened only if a project command needs it."""
     from bot.console import Console, OnFirstUse
-    from bot.services import load_services, make_runner
-    from bot.storage import SQLiteRepository
+    from bot.services import load_services, make_runner, open_database
 
     services = load_services(settings.content_dir)
-    repository = OnFirstUse(lambda: SQLiteRepository.open(settings.database_path))
+    repository = OnFirstUse(lambda: open_database(settings))
     try:
         yield Console(make_runner(services, repository), _channel(channel))
     finally:
