@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -36,6 +37,10 @@ NO_TOKEN = (
     "no Discord token: set DISCORD_TOKEN in the environment or in .env "
     "(see .env.example). To try the bot without Discord, run `phasebot console`."
 )
+
+
+_PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
+"""A password in a URL on the command line: never logged."""
 
 
 class CliError(Exception):
@@ -163,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:
-        log.debug("unexpected error in phasebot %s", " ".join(arguments), exc_info=True)
+        shown = " ".join(_PASSWORD_IN_URL.sub(r"\1***@", a) for a in arguments)
+        log.debug("unexpected error in phasebot %s", shown, exc_info=True)
         print(f"phasebot: {apology(exc)}", file=sys.stderr)
         return EXIT_REFUSED
 

@@ -53,7 +53,7 @@ def describe_url(url: str) -> str:
         database = unquote(parts.path.lstrip("/")) or query.get("dbname", [""])[0]
         database = database or unquote(parts.username or "") or "(default)"
     except ValueError:
-        return "PostgreSQL database (an invalid DATABASE_URL)"
+        return "PostgreSQL database (at an invalid URL)"
     return f"PostgreSQL database {database} on {host}:{port}"
 
 
@@ -112,6 +112,11 @@ async def create_pool(url: str, size: int) -> asyncpg.Pool:
     except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError) as exc:
         log.debug("connecting to the %s failed: %s", where, scrub(repr(exc), url))
         raise storage_error(exc, where, "cannot open the database") from None
+    except ValueError:  # asyncpg could not parse the URL; its words may quote it
+        raise StorageError(
+            "cannot open the database: not a valid PostgreSQL URL "
+            "(postgresql://USER:PASSWORD@HOST:PORT/DB)"
+        ) from None
     assert pool is not None
     return pool
 

@@ -39,7 +39,9 @@ async def schema_version(conn: Any) -> int:
 
 
 async def migrate(conn: Any) -> tuple[int, int]:
-    """Bring the schema to the newest version; (the version before, the version after)."""
+    """Bring the schema to the newest version; (the version before, the version after).
+    If another process migrated while this one waited for the lock, "before" is the
+    version it left (nothing was applied here)."""
     migrations = load_migrations(DIALECT)
     known = migrations[-1].version
     before = await schema_version(conn)
@@ -49,7 +51,7 @@ async def migrate(conn: Any) -> tuple[int, int]:
         return before, before
     async with advisory_lock(conn, LOCK_NAME):
         await conn.execute(_SCHEMA_TABLE)
-        current = await schema_version(conn)  # another process may have migrated meanwhile
+        current = before = await schema_version(conn)  # another may have migrated meanwhile
         if current > known:
             raise SchemaTooNew(current, known)
         for migration in migrations:
