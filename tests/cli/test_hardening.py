@@ -22,9 +22,14 @@ KILLS = int(os.environ.get("PHASEBOT_TEST_KILLS", "10"))
 """How often the crash test kills a console (the slow profile sets more)."""
 
 
-def console(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
-    env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+def console(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`phasebot console ARGS` on tmp_path's SQLite file, or with ``env`` (e.g. a
+    DATABASE_URL) on top."""
+    base = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    base["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+    env = {**base, **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "console", *args],
         cwd=tmp_path,
