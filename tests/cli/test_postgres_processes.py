@@ -12,7 +12,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from bot.console import channel_id_for
 from tests.cli.test_cli import _SETTINGS
-from tests.cli.test_hardening import KILLS, Acks, console, writes
+from tests.cli.test_hardening import KILLS, Acks, console, kill_among_writes, writes
 
 PROCESSES = 4
 WRITES = 150
@@ -134,12 +133,7 @@ def test_kill_9_in_a_stream_of_writes_loses_nothing_acknowledged(
             process.stdin.flush()
         except BrokenPipeError:
             pass
-        deadline = time.monotonic() + 60
-        while not acks.seen and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)  # start-up is slow on a busy machine: wait for the first write
-        time.sleep(rng.uniform(0.0, 0.4))
-        process.kill()
-        process.wait(10)
+        kill_among_writes(process, acks, rng)
         acknowledged += acks.join()
         found = stored(pg_dsn, "console")
         assert set(acknowledged) <= set(found.notes), "an acknowledged write was lost"
