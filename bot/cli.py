@@ -1,4 +1,4 @@
-"""The `phasebot` command: run, console, ask, sync, content check.
+"""The `phasebot` command: run, console, ask, sync, content check, db migrate, db copy.
 
 Every user mistake ends in one clear line on stderr and a non-zero exit code:
 2 for a usage or settings problem, 1 for a refused request or failed check.
@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.errors import ContentError, PhasebotError
+from bot.db_cli import add_db_commands, run_db_command
 
 if TYPE_CHECKING:
     from bot.console import Console
@@ -35,6 +37,10 @@ NO_TOKEN = (
     "no Discord token: set DISCORD_TOKEN in the environment or in .env "
     "(see .env.example). To try the bot without Discord, run `phasebot console`."
 )
+
+
+_PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
+"""A password in a URL on the command line: never logged."""
 
 
 class CliError(Exception):
@@ -128,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the directory to check (default: CONTENT_DIR or the bundled content)",
     )
+    add_db_commands(sub, _Parser)
     return parser
 
 
@@ -167,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:
-        log.debug("unexpected error in phasebot %s", " ".join(arguments), exc_info=True)
+        shown = " ".join(_PASSWORD_IN_URL.sub(r"\1***@", a) for a in arguments)
+        log.debug("unexpected error in phasebot %s", shown, exc_info=True)
         print(f"phasebot: {apology(exc)}", file=sys.stderr)
         return EXIT_REFUSED
 
@@ -184,6 +192,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "content":
         return _content_check(args.directory)
     settings = load_settings()
+    if args.command == "db":
+        _configure_logging(settings.log_level if settings.log_level == "DEBUG" else "WARNING")
+        return asyncio.run(run_db_command(settings, args))
     # In the terminal commands the answer is the output: log only problems there,
     # unless LOG_LEVEL=DEBUG asks for everything.
     quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
@@ -244,11 +255,10 @@ def _channel(name: str) -> str:
 async def _console_of(settings: Settings, channel: str) -> AsyncIterator[Console]:
     """A console whose database is opened only if a project command needs it."""
     from bot.console import Console, OnFirstUse
-    from bot.services import load_services, make_runner
-    from bot.storage import SQLiteRepository
+    from bot.services import load_services, make_runner, open_database
 
     services = load_services(settings.content_dir)
-    repository = OnFirstUse(lambda: SQLiteRepository.open(settings.database_path))
+    repository = OnFirstUse(lambda: open_database(settings))
     try:
         yield Console(make_runner(services, repository), _channel(channel))
     finally:

@@ -4,7 +4,9 @@ A change loads the channel from a :class:`Repository`, decides with the pure rul
 :mod:`bot.core.progress` and appends the resulting :class:`~bot.core.state.Change` only
 if the channel is still at the version it read. If another task or process changed it
 first, the change is planned again on a fresh read; a refusal is only ever given on a
-fresh read. The repository knows no rules, and nothing here knows SQL or a platform.
+fresh read. Within one process, changes to one channel take turns (a lock per channel),
+so that only other processes' writes can make a change plan again. The repository
+knows no rules, and nothing here knows SQL or a platform.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, Protocol, TypeVar
@@ -154,6 +157,7 @@ class Tracker:
         self.repository = repository
         self.content = content
         self.clock = clock
+        self._turns: dict[tuple[str, str, str], tuple[asyncio.Lock, list[int]]] = {}
 
     async def status(self, scope: Scope) -> ProjectStatus:
         return (await self.repository.load(scope)).status
@@ -226,7 +230,27 @@ class Tracker:
     async def set_setting(self, place: Place, key: str, value: str | None, actor: Actor) -> None:
         await self.repository.set_setting(place, key, value, actor, self.clock())
 
+    @asynccontextmanager
+    async def _turn(self, scope: Scope) -> AsyncIterator[None]:
+        """This process's changes to one channel, one at a time (the entry goes when
+        nobody waits for it)."""
+        lock, waiting = self._turns.setdefault(scope.key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self._turns[scope.key]
+
     async def _change(
+        self, scope: Scope, decide: Callable[[Snapshot, datetime], tuple[T, Change]]
+    ) -> tuple[T, ProjectStatus]:
+        async with self._turn(scope):
+            return await self._planned(scope, decide)
+
+    async def _planned(
         self, scope: Scope, decide: Callable[[Snapshot, datetime], tuple[T, Change]]
     ) -> tuple[T, ProjectStatus]:
         for attempt in range(ATTEMPTS):

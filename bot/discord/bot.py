@@ -6,6 +6,12 @@ Each cog method hands its options to :meth:`PhaseBot.answer`; buttons and menus 
 :meth:`PhaseBot.click` through the one dynamic item, :class:`~bot.discord.render.ActionItem`.
 Commands are synced only on request (``phasebot sync``) or when their schema changed
 since the last sync (``phasebot run``), never on every start.
+
+The bot is an ``AutoShardedBot``: with ``SHARD_COUNT`` and ``SHARD_IDS`` it runs those
+shards of that many; with neither, Discord's recommended number, all in this process.
+Of several processes, only the one holding shard 0 syncs the commands, and it compares
+and syncs under a lock held across every process on the database (an advisory lock on
+PostgreSQL), with the synced schema's hash kept in the database's settings.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -48,12 +55,20 @@ EXTENSIONS = (
 )
 
 SYNC_HASH_KEY = "command_schema_hash"
+SYNC_LOCK = "phasebot:command-sync"
+
+Exclusive = Callable[[str], AbstractAsyncContextManager[object]]
+"""Holds a named lock across every process on the database while the block runs."""
 
 
-class PhaseBot(commands.Bot):
+def _no_lock(name: str) -> AbstractAsyncContextManager[object]:
+    return nullcontext()
+
+
+class PhaseBot(commands.AutoShardedBot):
     """phasebot's Discord client."""
 
-    def __init__(self, settings: Settings, runner: Runner) -> None:
+    def __init__(self, settings: Settings, runner: Runner, exclusive: Exclusive = _no_lock) -> None:
         # phasebot never joins voice: no warning at every start that voice libraries are
         # missing (discord.py warns in Client.__init__, so this must come first).
         discord.VoiceClient.warn_nacl = False
@@ -66,10 +81,20 @@ class PhaseBot(commands.Bot):
             help_command=None,
             tree_cls=PhaseTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            # None (discord.py's default, not in its type hints): every shard of the count.
+            shard_ids=cast("list[int]", list(settings.shard_ids) if settings.shard_ids else None),
         )
         self.settings = settings
         self.runner = runner
         self.reminders = notices.Reminders(self)
+        self.exclusive = exclusive
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the commands: the one holding shard 0 (so any
+        process that runs every shard)."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionItem)
@@ -195,19 +220,21 @@ class PhaseBot(commands.Bot):
         return len(synced)
 
     async def sync_if_changed(self) -> bool:
-        """Sync the scopes whose command schema changed since their last sync."""
+        """Sync the scopes whose command schema changed since their last sync (compared
+        and synced under the sync lock, so two processes never both sync)."""
         scopes: list[int | None] = [None]
         if self.settings.dev_guild_id is not None:
             scopes.append(self.settings.dev_guild_id)
         changed = False
         tracker = self.runner.app.tracker
-        for guild_id in scopes:
-            guild = discord.Object(guild_id) if guild_id is not None else None
-            stored = await tracker.setting(_hash_place(), _hash_key(guild_id))
-            if stored == self.schema_hash(guild):
-                continue
-            await self.sync_commands(guild_id)
-            changed = True
+        async with self.exclusive(SYNC_LOCK):
+            for guild_id in scopes:
+                guild = discord.Object(guild_id) if guild_id is not None else None
+                stored = await tracker.setting(_hash_place(), _hash_key(guild_id))
+                if stored == self.schema_hash(guild):
+                    continue
+                await self.sync_commands(guild_id)
+                changed = True
         if not changed:
             log.info("commands unchanged since the last sync; not syncing")
         return changed

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +40,8 @@ from bot.core.state import (
     Tick,
 )
 from bot.core.tracker import DatabaseBusy, DatabaseReadOnly, EventPage, StorageError
-from bot.storage.migrate import migrate
+from bot.storage.migrate import migrate, user_version
+from bot.storage.settle import settled
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class SQLiteRepository:
         self._writer = writer
         self._reader = reader
         self._path = path
+        self.schema = (0, 0)
+        """The schema version before and after :meth:`open` migrated it."""
         self._lock = asyncio.Lock()  # one transaction at a time on the write connection
         self._closed = False
 
@@ -76,6 +79,7 @@ class SQLiteRepository:
             target = await asyncio.to_thread(_prepare_path, target)
             opened.append(await aiosqlite.connect(target, isolation_level=None))
             await _configure(opened[0], in_memory=target == _MEMORY)
+            before = await user_version(opened[0])
             version = await migrate(opened[0])
             if target != _MEMORY:  # a second connection to ":memory:" is another database
                 opened.append(await aiosqlite.connect(target, isolation_level=None))
@@ -88,7 +92,9 @@ class SQLiteRepository:
                 raise _storage_error(exc, f"cannot open the database {target}") from exc
             raise
         log.info("opened the SQLite store %s (schema version %d)", target, version)
-        return cls(opened[0], opened[-1], target)
+        repository = cls(opened[0], opened[-1], target)
+        repository.schema = (before, version)
+        return repository
 
     async def close(self) -> None:
         """Close once the change under way is written; safe to call twice."""
@@ -295,7 +301,7 @@ class SQLiteRepository:
             try:
                 await db.execute("BEGIN IMMEDIATE")
                 yield db
-                await _settled(db.execute("COMMIT"))
+                await settled(db.execute("COMMIT"))
             except BaseException as exc:
                 await asyncio.shield(db.rollback())  # a no-op when none is open
                 if isinstance(exc, sqlite3.Error):
@@ -303,23 +309,6 @@ class SQLiteRepository:
                         exc, "cannot write to the database; nothing was changed"
                     ) from exc
                 raise
-
-
-async def _settled(step: Awaitable[Any]) -> None:
-    """Await a COMMIT to its outcome, even if the caller is cancelled meanwhile: once it
-    is on its way, what it did (not the cancellation) decides what the caller hears, so
-    that no change is written yet reported as not written."""
-    future = asyncio.ensure_future(step)
-    cancelled = False
-    while not future.done():
-        try:
-            await asyncio.shield(future)
-        except asyncio.CancelledError:
-            cancelled = True
-    task = asyncio.current_task()
-    if cancelled and task is not None:
-        task.uncancel()
-    future.result()
 
 
 _P_KEY: Final = "p.platform = ? AND p.workspace = ?"

@@ -280,6 +280,37 @@ async def test_a_restart_keeps_everything(backend: Backend, content: Content) ->
         assert status.state.phase_key == "deployment"
 
 
+async def test_racing_first_changes_create_a_channel_once(
+    backend: Backend, content: Content
+) -> None:
+    """A channel's first change inserts its row: when writers race to create it, one
+    wins, the others are told it changed, and the Tracker plans them again."""
+    writers = 8
+    openers = [backend.open() for _ in range(writers)]
+    repositories = [await o.__aenter__() for o in openers]
+    try:
+        for round_ in range(20):
+            scope = Scope("discord", "1001", f"new-{round_}")
+            move = Event("phase", ANN, Clock()(), None, "design")
+            change = Change(ProjectState(phase_key="design"), move)
+            results = await asyncio.gather(*(r.append(scope, 0, change) for r in repositories))
+            assert [r for r in results if r is not None] == [1], round_
+            assert len(await events_of(repositories[0], scope)) == 1
+        trackers = [Tracker(r, content, Clock()) for r in repositories]
+        scope = Scope("discord", "1001", "together")
+        await trackers[0].move(scope, ANN, "set", "planning")
+        results = await asyncio.gather(
+            *(t.move(scope, BOB, "next") for t in trackers[:7]), return_exceptions=True
+        )
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        events = await events_of(repositories[0], scope)
+        assert [e.to_phase for e in events] == list(PHASE_KEYS)
+        assert_chain(events)
+    finally:
+        for opener in openers:
+            await opener.__aexit__(None, None, None)
+
+
 # -- team views --------------------------------------------------------------------------------
 
 
