@@ -17,19 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from bot.core.answer import (
-    Answer,
-    Bold,
-    ChannelMention,
-    Code,
-    Inline,
-    Mention,
-    RoleMention,
-    Text,
-    Time,
-    UserText,
-    render,
-)
+from bot.core.answer import Answer, Inline, Text, Time, plain_piece, render
 from bot.core.errors import InvalidRequest
 from bot.core.parse import parse
 from bot.core.runner import Runner
@@ -197,20 +185,9 @@ def sanitize(text: str) -> str:
 
 
 def _inline(piece: Inline, now: datetime) -> str:
-    match piece:
-        case str():
-            return piece
-        case Bold(words) | Code(words) | UserText(words):
-            return words
-        case Mention(_, name):
-            return f"@{name}"
-        case RoleMention(role_id):
-            return f"role {role_id}"
-        case ChannelMention(channel_id, name):
-            return f"#{name or channel_id}"
-        case Time(moment, _):
-            return _format_time(moment, now)
-    raise TypeError(piece)
+    if isinstance(piece, Time):
+        return _format_time(piece.moment, now)
+    return plain_piece(piece)
 
 
 def _format_time(moment: datetime, now: datetime) -> str:

@@ -106,10 +106,11 @@ def render(value: str | Text, inline: Callable[[Inline], str]) -> str:
 
 def plain(value: str | Text) -> str:
     """The words alone, without any markup (for logs, tests and matching)."""
-    return render(value, _plain)
+    return render(value, plain_piece)
 
 
-def _plain(piece: Inline) -> str:
+def plain_piece(piece: Inline) -> str:
+    """One piece's words (a time as ISO 8601)."""
     match piece:
         case str():
             return piece

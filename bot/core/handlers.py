@@ -16,12 +16,11 @@ from bot.core.answer import Answer, Button, ChannelMention, Mention, Menu, Post,
 from bot.core.answer import Option as MenuOption
 from bot.core.errors import InvalidRequest, NotAllowed
 from bot.core.export import export_answer
+from bot.core.history import HISTORY_PAGE_SIZE, history_answer
 from bot.core.models import Phase
 from bot.core.project import (
-    HISTORY_PAGE_SIZE,
     check_answer,
     editor_role_answer,
-    history_answer,
     methodology_answer,
     move_answer,
     reset_answer,
