@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Any, Literal
@@ -25,10 +26,21 @@ from tests.discord.harness import (
     UnsendableInteraction,
     check_command_schema,
 )
-from tests.discord.standin import FLAG_EPHEMERAL, FLAG_LOADING, StandIn
+from tests.discord.standin import (
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    StandIn,
+    validate_choices,
+    validate_message_body,
+)
 
 TOPICS = ["planning", "design", "development", "deployment", "monitoring"]
 STAGES = ["design", "testing", "release"]
+# A 1×1 PNG, as a chart feature would post.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,11 +173,17 @@ class ToyBot(commands.Bot):
         async def topic_name(
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
+            if current == "everything":  # more than Discord allows
+                return [app_commands.Choice(name=f"t{i}", value=f"t{i}") for i in range(26)]
             return [
                 app_commands.Choice(name=t.title(), value=t)
                 for t in TOPICS
                 if t.startswith(current.lower())
             ]
+
+        @tree.command(description="Name a role")
+        async def rolename(interaction: discord.Interaction[Any], role: discord.Role) -> None:
+            await interaction.response.send_message(f"Role: {role.name}")
 
         @tree.command(description="Show a project card")
         async def card(interaction: discord.Interaction[Any]) -> None:
@@ -206,6 +224,20 @@ class ToyBot(commands.Bot):
         async def chatty(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.send_message("x" * 2001)
 
+        @tree.command(description="Sends a followup before answering")
+        async def early(interaction: discord.Interaction[Any]) -> None:
+            await interaction.followup.send("too early")
+
+        @tree.command(description="Posts a chart")
+        async def chart(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message(
+                "Your chart", file=discord.File(io.BytesIO(PNG), "x.png")
+            )
+            await interaction.followup.send(
+                file=discord.File(io.BytesIO(b"phase,days\ndesign,3\n"), "data.csv"),
+                ephemeral=True,
+            )
+
         @tree.command(description="Calls a route the stand-in lacks")
         async def audit(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.defer()
@@ -239,8 +271,8 @@ async def test_login_runs_setup_hook_and_sync_registers_schema(h: Harness) -> No
     ]
     synced = h.synced_payload()
     assert {c["name"] for c in synced} == {
-        *("roll", "phase", "topic", "card", "divide", "report", "whoami"),
-        *("purge", "crash", "chatty", "audit"),
+        *("roll", "phase", "topic", "rolename", "card", "divide", "report", "whoami"),
+        *("purge", "crash", "chatty", "early", "chart", "audit"),
     }
     assert check_command_schema(synced) == []
     roll = h.standin.registered_command("roll")
@@ -310,6 +342,7 @@ async def test_range_and_literal_options_reach_the_command(h: Harness) -> None:
         ("roll", {"count": 2, "label": "x" * 11}, "must be 2-10 characters"),
         ("roll", {"count": 2, "label": 5}, "takes a string"),
         ("roll", {"count": 2, "sides": 6}, "has no option 'sides'"),
+        ("rolename", {"role": "admins"}, "takes a role dict"),
         ("nope", {}, "not registered"),
         ("phase", {}, "cannot be invoked directly"),
         ("phase admin", {}, "cannot be invoked directly"),
@@ -357,6 +390,14 @@ async def test_subcommand_and_group_nesting(h: Harness) -> None:
     ]
 
 
+async def test_role_option_is_resolved(h: Harness) -> None:
+    role_id = 1234567890
+    res = await h.command("rolename", {"role": {"id": str(role_id), "permissions": "0"}})
+    assert res.content == "Role: role"
+    assert res.payload["data"]["options"] == [{"name": "role", "type": 8, "value": str(role_id)}]
+    assert res.payload["data"]["resolved"]["roles"][str(role_id)]["name"] == "role"
+
+
 async def test_autocomplete_returns_choices(h: Harness) -> None:
     res = await h.autocomplete("topic", "name", "de")
     assert res.callback_type == 8
@@ -371,6 +412,14 @@ async def test_autocomplete_returns_choices(h: Harness) -> None:
 
     with pytest.raises(UnsendableInteraction, match="no autocomplete"):
         await h.autocomplete("roll", "count", "3")
+
+
+async def test_more_than_25_choices_are_rejected(h: Harness) -> None:
+    res = await h.autocomplete("topic", "name", "everything", check=False)
+    assert not res.acknowledged and res.choices is None
+    [rejected] = res.rejected
+    assert rejected.response["code"] == 50035
+    assert "choices" in rejected.response["errors"]["data"]
 
 
 async def test_ephemeral_error_reply(h: Harness) -> None:
@@ -475,6 +524,15 @@ async def test_deferred_component_update_edits_the_components_message(h: Harness
     assert [edit["content"] for edit in refreshed.edits] == ["refreshed"]
 
 
+async def test_messages_in_a_dm_are_only_clickable_by_their_user(h: Harness) -> None:
+    sent = await h.command("card", context="bot_dm")
+    with pytest.raises(UnsendableInteraction, match="belongs to another user"):
+        await h.click(sent, "card:refresh", user=FakeUser.new("eve"))
+    clicked = await h.click(sent, "card:refresh")
+    assert clicked.payload["context"] == 1 and clicked.payload["channel"]["type"] == 1
+    assert sent.content == "refreshed"
+
+
 async def test_dynamic_button_survives_restart() -> None:
     first_bot = ToyBot()
     async with Harness(first_bot, sync=True) as first:
@@ -501,6 +559,67 @@ async def test_dynamic_button_survives_restart() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Forged payloads (what the Discord client never sends, for hardening tests)
+# --------------------------------------------------------------------------------------------
+
+
+async def test_forged_custom_ids(h: Harness) -> None:
+    res = await h.command("card")
+    payload = h.builder.component(res.message or {}, "vote:0")
+    payload["data"]["custom_id"] = "vote:41"  # not on the message: only a forger sends it
+    dropped = await h.feed(payload, check=False)
+    assert not dropped.acknowledged  # discord.py only runs items found on the message
+
+    payload = h.builder.component(res.message or {}, "vote:0")
+    payload["data"]["custom_id"] = "vote:41"
+    payload["message"]["components"][0]["components"][0]["custom_id"] = "vote:41"
+    forged = await h.feed(payload)
+    assert forged.callback_type == 7
+    assert res.component("vote:42")["label"] == "Votes: 42"  # the toy bot trusts the id
+
+
+async def test_forged_unknown_subcommand_reaches_the_tree(h: Harness) -> None:
+    payload = h.builder.slash("phase show")
+    payload["data"]["options"][0]["name"] = "nuke"
+    res = await h.feed(payload)
+    assert res.ephemeral
+    assert res.content == "Error: Application command 'nuke' not found"
+
+
+async def test_forged_option_type_reaches_the_command(h: Harness) -> None:
+    payload = h.builder.slash("topic", {"name": "design"})
+    payload["data"]["options"][0]["value"] = 5  # a string option sent as an integer
+    res = await h.feed(payload)
+    assert res.content == "Topic: 5"  # discord.py passes it through unchecked
+
+
+# --------------------------------------------------------------------------------------------
+# Attachments
+# --------------------------------------------------------------------------------------------
+
+
+async def test_files_are_uploaded_and_recorded_as_attachments(h: Harness) -> None:
+    res = await h.command("chart")
+    assert res.content == "Your chart" and not res.ephemeral
+    [attachment] = res.attachments
+    assert attachment["filename"] == "x.png"
+    assert attachment["size"] == len(PNG)
+    assert attachment["content_type"] == "image/png"  # Discord's guess: discord.py sends none
+    [sent] = res.files
+    assert (sent.filename, sent.data, sent.field) == ("x.png", PNG, "files[0]")
+    assert sent.content_type == "application/octet-stream"
+    callback = next(r for r in res.requests if r.route and r.route.endswith("/callback"))
+    assert callback.json["data"]["attachments"] == [{"id": 0, "filename": "x.png"}]
+    assert callback.files == [sent]
+
+    [followup] = res.followups
+    assert followup["flags"] & FLAG_EPHEMERAL
+    [csv] = followup["attachments"]
+    assert (csv["filename"], csv["content_type"]) == ("data.csv", "text/csv")
+    assert [f.data for f in h.standin.files(followup)] == [b"phase,days\ndesign,3\n"]
+
+
+# --------------------------------------------------------------------------------------------
 # The harness notices misbehaviour; the stand-in rejects what Discord would
 # --------------------------------------------------------------------------------------------
 
@@ -523,6 +642,22 @@ async def test_standin_rejects_what_discord_would(h: Harness) -> None:
     assert res.errors  # discord.py raised HTTPException inside the command
 
 
+async def test_followup_before_answering_is_unknown_webhook(h: Harness) -> None:
+    res = await h.command("early", check=False)
+    assert not res.acknowledged
+    assert [r.response["code"] for r in res.rejected] == [10015]
+
+
+async def test_second_callback_is_already_acknowledged(h: Harness) -> None:
+    res = await h.command("roll", {"count": 1})
+    url = f"{h.standin.base_url}/interactions/{res.state.id}/{res.state.token}/callback"
+    again = {"type": 4, "data": {"content": "again"}}
+    async with aiohttp.ClientSession() as session, session.post(url, json=again) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["code"] == 40060
+    assert res.embed()["title"] == "Roll" and res.content == ""  # the first answer stands
+
+
 async def test_unknown_route_is_recorded_and_fails() -> None:
     h = Harness(ToyBot(), sync=True)
     with pytest.raises(HarnessError, match="routes the stand-in does not implement"):
@@ -537,6 +672,7 @@ async def test_no_unexpected_routes_in_a_full_session(h: Harness) -> None:
     res = await h.command("card")
     await h.select(res, "card:stage", ["design"])
     await h.command("report")
+    await h.command("chart")
     await h.autocomplete("topic", "name", "")
     assert h.standin.unexpected == []
     assert h.standin.rejected == []
@@ -556,6 +692,45 @@ async def test_standin_answers_like_discord() -> None:
             assert (await resp.json())["code"] == 10062
     assert [str(r) for r in api.unexpected] == ["GET /guilds/1/members -> 404"]
     assert [r.route for r in api.rejected] == ["POST /interactions/{iid}/{token}/callback"]
+
+
+def _button(custom_id: str) -> dict[str, Any]:
+    return {"type": 2, "style": 1, "label": "b", "custom_id": custom_id}
+
+
+def _select(n: int) -> dict[str, Any]:
+    options = [{"label": str(i), "value": str(i)} for i in range(n)]
+    return {"type": 3, "custom_id": "s", "options": options}
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"content": "x" * 2001}, ["content"]),
+        ({"embeds": [{"title": "t"}] * 11}, ["embeds"]),
+        ({"embeds": [{"description": "d" * 4097}]}, ["embeds", "0", "description"]),
+        ({"embeds": [{"fields": [{"name": "n", "value": ""}]}]}, ["embeds", "0", "fields"]),
+        ({"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]}, ["embeds"]),
+        ({"components": [{"type": 1, "components": [_button("x" * 101)]}]}, ["components"]),
+        ({"components": [{"type": 1, "components": [_button("a"), _button("a")]}]}, []),
+        ({"components": [{"type": 1, "components": [_select(26)]}]}, ["components", "0"]),
+        ({"components": [{"type": 1, "components": [_button(str(i)) for i in range(6)]}]}, []),
+        ({"components": [_button("a")]}, ["components", "0", "type"]),
+        ({"components": [{"type": 17, "components": []}]}, ["components", "0", "type"]),
+    ],
+)
+def test_message_limits(body: dict[str, Any], path: list[str]) -> None:
+    problems = validate_message_body(body, 0)
+    assert problems
+    assert any(list(map(str, where[: len(path)])) == path for where, _, _ in problems), problems
+
+
+def test_choice_limits() -> None:
+    assert validate_choices([{"name": "a", "value": "a"}] * 25, 3) == []
+    assert validate_choices([{"name": "a", "value": "a"}] * 26, 3)
+    assert validate_choices([{"name": "a", "value": 1}], 3)  # a string option's choice
+    assert validate_choices([{"name": "a", "value": "1"}], 4)  # an integer option's choice
+    assert validate_choices([{"name": "", "value": "a"}], 3)
 
 
 # --------------------------------------------------------------------------------------------
