@@ -43,7 +43,6 @@ from discord import app_commands
 from tests.discord.standin import (
     ATTACHMENT_SIZE_LIMIT,
     FLAG_EPHEMERAL,
-    FLAG_LOADING,
     JSON,
     InteractionState,
     RecordedFile,
@@ -108,9 +107,7 @@ def _refuse(message: str) -> UnsendableInteraction:
     return UnsendableInteraction(f"Discord's client would not send this: {message}")
 
 
-# --------------------------------------------------------------------------------------------
-# The simulated world
-# --------------------------------------------------------------------------------------------
+# ---- The simulated world -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -242,9 +239,7 @@ class World:
         }
 
 
-# --------------------------------------------------------------------------------------------
-# Building INTERACTION_CREATE payloads like Discord's client does
-# --------------------------------------------------------------------------------------------
+# ---- Building INTERACTION_CREATE payloads like Discord's client does -----------------------------
 
 
 class InteractionBuilder:
@@ -581,9 +576,7 @@ def state_from_payload(payload: JSON) -> InteractionState:
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
+# ---- Results -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -621,16 +614,6 @@ class InteractionResult:
         return [] if mid is None else list(self.harness.standin.message_history.get(mid, []))
 
     @property
-    def edits(self) -> list[JSON]:
-        """Bodies of every PATCH the bot sent for this interaction's messages."""
-        token = f"/{self.state.token}/"
-        return [
-            r.json
-            for r in self.harness.standin.requests
-            if r.route is not None and r.route.startswith("PATCH /webhooks/") and token in r.path
-        ]
-
-    @property
     def content(self) -> str:
         return str((self.message or {}).get("content") or "")
 
@@ -664,10 +647,6 @@ class InteractionResult:
     @property
     def ephemeral(self) -> bool:
         return bool(self.flags & FLAG_EPHEMERAL)
-
-    @property
-    def loading(self) -> bool:
-        return bool(self.flags & FLAG_LOADING)
 
     def custom_ids(self) -> list[str]:
         return [c["custom_id"] for c in walk_components(self.components) if "custom_id" in c]
@@ -706,9 +685,7 @@ class InteractionResult:
         return "\n".join(p for p in parts if p)
 
 
-# --------------------------------------------------------------------------------------------
-# The driver
-# --------------------------------------------------------------------------------------------
+# ---- The driver ----------------------------------------------------------------------------------
 
 
 class _Capture(logging.Handler):
@@ -867,17 +844,10 @@ class Harness:
     # ---- commands ------------------------------------------------------------------------
 
     async def sync(self) -> list[JSON]:
-        """``await tree.sync()`` (and for the world's guild if it has guild commands).
-
-        Returns the body of the global bulk-overwrite PUT.
-        """
-        tree = self.tree
-        if tree is None:
+        """``await tree.sync()``; returns the body of the global bulk-overwrite PUT."""
+        if self.tree is None:
             raise HarnessError("the bot has no CommandTree to sync")
-        await tree.sync()
-        guild = discord.Object(self.world.guild_id)
-        if tree.get_commands(guild=guild):
-            await tree.sync(guild=guild)
+        await self.tree.sync()
         return self.synced_payload()
 
     def synced_payload(self, guild_id: int | None = None) -> list[JSON]:

@@ -77,36 +77,17 @@ def iso_now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def user_payload(
-    user_id: int,
-    username: str,
-    *,
-    global_name: str | None = None,
-    bot: bool = False,
-    discriminator: str = "0",
-) -> JSON:
+def user_payload(user_id: int, username: str, global_name: str | None = None) -> JSON:
     """A Discord user object."""
-    data: JSON = {
-        "id": str(user_id),
-        "username": username,
-        "discriminator": discriminator,
-        "global_name": global_name,
-        "avatar": None,
-        "public_flags": 0,
-        "avatar_decoration_data": None,
-    }
-    if bot:
-        data["bot"] = True
-    return data
+    user = {"id": str(user_id), "username": username, "discriminator": "0", "avatar": None}
+    return {**user, "global_name": global_name, "public_flags": 0}
 
 
 def _copy(data: Any) -> Any:
     return json.loads(json.dumps(data))
 
 
-# --------------------------------------------------------------------------------------------
-# Recording
-# --------------------------------------------------------------------------------------------
+# ---- Recording -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -197,9 +178,7 @@ def form_error(problems: Sequence[Problem]) -> ApiError:
     return ApiError(400, 50035, "Invalid Form Body", errors)
 
 
-# --------------------------------------------------------------------------------------------
-# Validation of bodies Discord would reject
-# --------------------------------------------------------------------------------------------
+# ---- Validation of bodies Discord would reject ---------------------------------------------------
 
 
 def _length(out: list[Problem], path: Path, value: Any, limit: int, minimum: int = 0) -> None:
@@ -259,18 +238,11 @@ def validate_components(rows: Sequence[JSON], prefix: Path) -> list[Problem]:
         cid = comp.get("custom_id")
         if cid is None:
             continue
+        where = (*prefix, "custom_id")
         if not 1 <= len(str(cid)) <= 100:
-            out.append(
-                ((*prefix, "custom_id"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100.")
-            )
+            out.append((where, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
         if cid in seen:
-            out.append(
-                (
-                    (*prefix, "custom_id"),
-                    "COMPONENT_CUSTOM_ID_DUPLICATED",
-                    f"Component custom id {cid!r} cannot be duplicated",
-                )
-            )
+            out.append((where, "COMPONENT_CUSTOM_ID_DUPLICATED", f"Duplicated custom id {cid!r}"))
         seen.add(cid)
     if len(rows) > 5:
         out.append((prefix, "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."))
@@ -278,19 +250,11 @@ def validate_components(rows: Sequence[JSON], prefix: Path) -> list[Problem]:
         if row.get("type") != 1:
             out.append(((*prefix, i, "type"), "UNION_TYPE_CHOICES", "Must be an action row (1)."))
             continue
-        children = row.get("components") or []
+        children, where = row.get("components") or [], (*prefix, i, "components")
         if not 1 <= len(children) <= 5:
-            out.append(
-                ((*prefix, i, "components"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5.")
-            )
+            out.append((where, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."))
         if len(children) > 1 and any(c.get("type") in (3, 5, 6, 7, 8) for c in children):
-            out.append(
-                (
-                    (*prefix, i, "components"),
-                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                    "The specified component exceeds the maximum width",
-                )
-            )
+            out.append((where, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "A select fills its row."))
         for j, comp in enumerate(children):
             out.extend(_validate_interactive(comp, (*prefix, i, "components", j)))
     return out
@@ -372,9 +336,7 @@ def validate_choices(choices: Any, option_type: int | None) -> list[Problem]:
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Application command schema
-# --------------------------------------------------------------------------------------------
+# ---- Application command schema ------------------------------------------------------------------
 
 
 def _valid_name(name: Any) -> bool:
@@ -504,9 +466,7 @@ def check_command_schema(commands: Sequence[Mapping[str, Any]]) -> list[str]:
     return out + _cross_command_problems(commands)
 
 
-# --------------------------------------------------------------------------------------------
-# The server
-# --------------------------------------------------------------------------------------------
+# ---- The server ----------------------------------------------------------------------------------
 
 
 _Handler = Callable[[RecordedRequest, "re.Match[str]"], Awaitable[tuple[int, Any]]]
@@ -517,10 +477,8 @@ class StandIn:
 
     def __init__(self, *, bot_name: str = "PhaseBot") -> None:
         self.application_id: int = snowflake()
-        self.bot_user: JSON = user_payload(
-            self.application_id, bot_name, bot=True, discriminator="4242"
-        )
-        self.bot_user.update({"verified": True, "mfa_enabled": False, "flags": 0})
+        self.bot_user: JSON = user_payload(self.application_id, bot_name)
+        self.bot_user.update(discriminator="4242", bot=True, verified=True, flags=0)
         self.application: JSON = {
             "id": str(self.application_id),
             "name": bot_name,
@@ -529,7 +487,7 @@ class StandIn:
             "bot_public": True,
             "bot_require_code_grant": False,
             "verify_key": "0" * 64,
-            "owner": user_payload(snowflake(), "owner", global_name="Owner"),
+            "owner": user_payload(snowflake(), "owner", "Owner"),
             "team": None,
             "flags": (1 << 19) | (1 << 23),  # message content + intents, limited
             "integration_types_config": {"0": {}, "1": {}},  # guild and user installs
@@ -618,11 +576,9 @@ class StandIn:
     def registered_commands(self, guild_id: int | None = None) -> list[JSON]:
         return list(self.commands.get(guild_id, {}).values())
 
-    def registered_command(self, name: str, *, guild_id: int | None = None) -> JSON | None:
-        """A command as Discord stores it, looked up in the guild then globally."""
-        if guild_id is not None and name in self.commands.get(guild_id, {}):
-            return self.commands[guild_id][name]
-        return self.commands.get(None, {}).get(name)
+    def registered_command(self, name: str, guild_id: int | None = None) -> JSON | None:
+        """A command as Discord stores it (global by default)."""
+        return self.commands.get(guild_id, {}).get(name)
 
     @property
     def synced(self) -> bool:
@@ -700,11 +656,10 @@ class StandIn:
         if not request.body_exists:
             return None, files
         if not request.content_type.startswith("multipart/"):
-            raw = await request.read()
-            try:
-                return (json.loads(raw) if raw else None), files
+            try:  # discord.py sends JSON; anything else is answered 50109
+                return json.loads(await request.read() or b"null"), files
             except ValueError:
-                return raw.decode(errors="replace"), files
+                return None, files
         body: Any = None
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
@@ -855,10 +810,8 @@ class StandIn:
             msg["components"] = self._components(body["components"] or [])
         if "attachments" in body or files:
             msg["attachments"] = self._attachments(body, files, msg["attachments"])
-        flags = int(msg.get("flags", 0))
-        if body.get("flags") is not None:  # only SUPPRESS_EMBEDS can change on an edit
-            flags = (flags & ~FLAG_SUPPRESS_EMBEDS) | (int(body["flags"]) & FLAG_SUPPRESS_EMBEDS)
-        msg["flags"] = flags & ~FLAG_LOADING if clear_loading else flags
+        if clear_loading:
+            msg["flags"] = int(msg["flags"]) & ~FLAG_LOADING
         msg["edited_timestamp"] = iso_now()
         self.message_history[mid].append(_copy(msg))
         return msg
@@ -907,24 +860,13 @@ class StandIn:
         return 200, list(self.commands[scope].values())
 
     def _store_command(self, scope: int | None, payload: JSON, previous: JSON | None) -> JSON:
-        stored: JSON = {
-            "id": previous["id"] if previous else str(snowflake()),
-            "application_id": str(self.application_id),
-            "version": str(snowflake()),
-            "type": 1,
-            "name": payload["name"],
-            "description": payload.get("description") or "",
-            "default_member_permissions": payload.get("default_member_permissions"),
-            "nsfw": bool(payload.get("nsfw", False)),
-        }
-        if payload.get("options"):
-            stored["options"] = payload["options"]
-        if scope is None:
-            stored["dm_permission"] = payload.get("dm_permission", True) is not False
-            stored["integration_types"] = payload.get("integration_types") or [0]
-            stored["contexts"] = payload.get("contexts")
-        else:
+        """The command as Discord answers it: what was sent, with ids and defaults."""
+        stored: JSON = {"default_member_permissions": None, "nsfw": False, "contexts": None}
+        stored.update(payload, type=1, application_id=str(self.application_id))
+        stored.update(id=previous["id"] if previous else str(snowflake()), version=str(snowflake()))
+        if scope is not None:  # a guild command: guild installs only, no other contexts
             stored.update(guild_id=str(scope), integration_types=[0], contexts=None)
+        stored.setdefault("integration_types", [0])
         return stored
 
     # ---- routes: interaction callback, followups, edits ----------------------------------

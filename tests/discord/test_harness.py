@@ -437,10 +437,10 @@ async def test_defer_then_edit_original_and_followup(h: Harness) -> None:
     assert res.callback_type == 5
     first = res.versions[0]
     assert first["flags"] & FLAG_LOADING and first["content"] == ""
-    assert not res.loading
+    assert not res.flags & FLAG_LOADING
     assert res.content == "Report ready"
     assert res.embed()["title"] == "Report"
-    assert len(res.edits) == 1 and res.edits[0]["content"] == "Report ready"
+    assert [r.json["content"] for r in res.requests if r.method == "PATCH"] == ["Report ready"]
     assert len(res.followups) == 1
     followup = res.followups[0]
     assert followup["content"] == "Details are private"
@@ -521,7 +521,7 @@ async def test_deferred_component_update_edits_the_components_message(h: Harness
     assert refreshed.message_id == res.message_id
     assert res.content == "refreshed"
     assert res.embed()["title"] == "Project card"  # untouched by the content-only edit
-    assert [edit["content"] for edit in refreshed.edits] == ["refreshed"]
+    assert [r.json["content"] for r in refreshed.requests if r.method == "PATCH"] == ["refreshed"]
 
 
 async def test_messages_in_a_dm_are_only_clickable_by_their_user(h: Harness) -> None:
