@@ -759,9 +759,7 @@ class Harness:
 
     @property
     def tree(self) -> app_commands.CommandTree[Any] | None:
-        tree = getattr(self.bot, "tree", None)
-        if isinstance(tree, app_commands.CommandTree):
-            return tree
+        """The bot's command tree (``commands.Bot.tree``, or one attached to a Client)."""
         return getattr(self.bot._connection, "_command_tree", None)
 
     # ---- lifecycle -----------------------------------------------------------------------

@@ -163,8 +163,8 @@ class ApiError(Exception):
         return data
 
 
-Path = tuple[str | int, ...]
-Problem = tuple[Path, str, str]  # (path in the body, error code, message)
+Where = tuple[str | int, ...]
+Problem = tuple[Where, str, str]  # (path in the body, error code, message)
 
 
 def form_error(problems: Sequence[Problem]) -> ApiError:
@@ -181,7 +181,7 @@ def form_error(problems: Sequence[Problem]) -> ApiError:
 # ---- Validation of bodies Discord would reject ---------------------------------------------------
 
 
-def _length(out: list[Problem], path: Path, value: Any, limit: int, minimum: int = 0) -> None:
+def _length(out: list[Problem], path: Where, value: Any, limit: int, minimum: int = 0) -> None:
     if value is None:
         return
     n = len(str(value))
@@ -198,7 +198,7 @@ def walk_components(rows: Sequence[JSON] | None) -> Iterator[JSON]:
         yield from walk_components(comp.get("components"))
 
 
-def validate_embeds(embeds: Sequence[JSON], prefix: Path) -> list[Problem]:
+def validate_embeds(embeds: Sequence[JSON], prefix: Where) -> list[Problem]:
     out: list[Problem] = []
     if len(embeds) > 10:
         out.append((prefix, "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length."))
@@ -230,7 +230,7 @@ def validate_embeds(embeds: Sequence[JSON], prefix: Path) -> list[Problem]:
     return out
 
 
-def validate_components(rows: Sequence[JSON], prefix: Path) -> list[Problem]:
+def validate_components(rows: Sequence[JSON], prefix: Where) -> list[Problem]:
     """Action rows of buttons and selects (Components V2 layouts are not modelled)."""
     out: list[Problem] = []
     seen: set[str] = set()
@@ -260,7 +260,7 @@ def validate_components(rows: Sequence[JSON], prefix: Path) -> list[Problem]:
     return out
 
 
-def _validate_interactive(comp: JSON, p: Path) -> list[Problem]:
+def _validate_interactive(comp: JSON, p: Where) -> list[Problem]:
     out: list[Problem] = []
     ctype = comp.get("type")
     if ctype == 2:
@@ -302,7 +302,7 @@ def _validate_interactive(comp: JSON, p: Path) -> list[Problem]:
     return out
 
 
-def validate_message_body(body: JSON, n_files: int, prefix: Path = ()) -> list[Problem]:
+def validate_message_body(body: JSON, n_files: int, prefix: Where = ()) -> list[Problem]:
     """Problems Discord would report for a create/edit message body."""
     out: list[Problem] = []
     _length(out, (*prefix, "content"), body.get("content"), 2000)
@@ -321,7 +321,7 @@ def validate_choices(choices: Any, option_type: int | None) -> list[Problem]:
     if len(choices) > 25:
         out.append((("data", "choices"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
     for i, choice in enumerate(choices):
-        p: Path = ("data", "choices", i)
+        p: Where = ("data", "choices", i)
         _length(out, (*p, "name"), choice.get("name"), 100, 1)
         value = choice.get("value")
         if option_type == 3:
@@ -744,7 +744,7 @@ class StandIn:
         *,
         loading: bool = False,
         metadata: JSON | None = None,
-        prefix: Path = (),
+        prefix: Where = (),
     ) -> JSON:
         """A message sent for ``state`` (its response or a followup)."""
         if not loading:

@@ -499,6 +499,7 @@ async def test_embed_view_button_and_select(h: Harness) -> None:
     other = FakeUser.new("alice")
     clicked = await h.click(res, "vote:0", user=other)
     assert clicked.callback_type == 7
+    assert clicked.payload["data"]["id"] == 2  # Discord numbers components: row 1, button 2
     assert res.component("vote:1")["label"] == "Votes: 1"
     assert len(res.versions) == 3
     bot = h.bot
