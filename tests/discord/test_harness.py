@@ -742,23 +742,11 @@ def test_choice_limits() -> None:
 async def test_payload_carries_required_fields(h: Harness) -> None:
     first = h.builder.slash("roll", {"count": 1})
     second = h.builder.slash("roll", {"count": 1})
+    required = {"id", "token", "type", "data", "version", "locale", "entitlements", "context"}
+    required |= {"attachment_size_limit", "application_id", "app_permissions", "guild_id"}
+    required |= {"channel", "channel_id", "member", "authorizing_integration_owners"}
     for payload in (first, second):
-        for key in (
-            "attachment_size_limit",
-            "entitlements",
-            "locale",
-            "version",
-            "application_id",
-            "token",
-            "id",
-            "app_permissions",
-            "guild_id",
-            "channel",
-            "member",
-            "authorizing_integration_owners",
-            "context",
-        ):
-            assert key in payload, key
+        assert required - payload.keys() == set()
         assert payload["member"]["permissions"] == str(h.world.member_permissions)
         assert payload["application_id"] == str(h.standin.application_id)
     assert first["id"] != second["id"] and first["token"] != second["token"]
