@@ -1,21 +1,18 @@
 """A local stand-in for the parts of Discord's HTTP API phasebot touches.
 
-It listens on ``127.0.0.1`` (ephemeral port) and answers with bodies shaped the way Discord
-documents them, so discord.py's *real* HTTP code runs against it: login, the bulk command
-sync, interaction callbacks, followups and edits of interaction messages. Point discord.py
-at it with ``discord.http.Route.BASE = standin.base_url`` (the harness does this).
+It serves 127.0.0.1 with bodies shaped as Discord documents them, so discord.py's *real*
+HTTP code runs against it (login, command sync, interaction callbacks, followups, edits);
+the harness points ``discord.http.Route.BASE`` at :attr:`StandIn.base_url`.
 
-* Every request is recorded (:attr:`StandIn.requests`). Routes it does not know are answered
-  ``404`` and listed in :attr:`StandIn.unexpected`. It never answers 5xx or 429 (discord.py
-  would retry with sleeps).
-* It rejects what Discord would (``400``, code ``50035`` *Invalid Form Body* with nested
-  ``errors``): message, embed, component and autocomplete-choice limits, invalid command
-  schemas; and protocol errors: a second callback (``40060``), an unknown interaction
-  (``10062``), a followup before the callback (``10015``), an unknown message (``10008``).
-  Rejections are listed in :attr:`StandIn.rejected`.
-* Messages are kept "as edited" in :attr:`StandIn.messages`, every version in
-  :attr:`StandIn.message_history`. Files sent with a message (multipart ``payload_json`` +
-  ``files[n]``) become its ``attachments``; :meth:`StandIn.files` gives back what was sent.
+* Every request is recorded (:attr:`~StandIn.requests`); unknown routes get a 404 and are
+  listed in :attr:`~StandIn.unexpected`. Never 5xx or 429 (discord.py would retry).
+* What Discord would reject gets Discord's error (listed in :attr:`~StandIn.rejected`):
+  ``50035`` with nested ``errors`` for message, component, choice and schema limits,
+  ``40060`` for a second callback, ``10062``/``10015``/``10008`` for unknown interactions,
+  webhooks (a followup before the callback) and messages.
+* Messages are kept as edited (:attr:`~StandIn.messages`), every version in
+  :attr:`~StandIn.message_history`. Files sent with a message (``payload_json`` +
+  ``files[n]``) become its ``attachments``; :meth:`~StandIn.files` gives back what was sent.
 """
 
 from __future__ import annotations
@@ -152,15 +149,9 @@ class ApiError(Exception):
     def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
         super().__init__(f"{status} {code} {message}")
         self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-    def body(self) -> JSON:
-        data: JSON = {"message": self.message, "code": self.code}
-        if self.errors is not None:
-            data["errors"] = self.errors
-        return data
+        self.body: JSON = {"message": message, "code": code}
+        if errors is not None:
+            self.body["errors"] = errors
 
 
 Where = tuple[str | int, ...]
@@ -636,7 +627,7 @@ class StandIn:
             try:
                 status, payload = await handler(rec, match)
             except ApiError as err:
-                status, payload = err.status, err.body()
+                status, payload = err.status, err.body
             except Exception:  # a stand-in bug: never answer 5xx (discord.py would retry)
                 text = traceback.format_exc()
                 self.internal_errors.append(f"{rec.method} {sub}:\n{text}")
