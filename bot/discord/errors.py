@@ -84,8 +84,9 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
 
 
 UNREADABLE = "I couldn't read the value given for one of the options. Nothing was changed."
-_SNOWFLAKE_TYPES = frozenset({6, 7, 8, 9})
-"""Option types whose value is an id: user, channel, role, mentionable."""
+_RESOLVED = {6: ("users",), 7: ("channels",), 8: ("roles",), 9: ("users", "roles")}
+"""Option types whose value is an id (user, channel, role, mentionable), and where the
+payload resolves it."""
 
 
 class PhaseTree(app_commands.CommandTree[Any]):
@@ -94,7 +95,7 @@ class PhaseTree(app_commands.CommandTree[Any]):
         makes it fail before any handler runs), and give an autocomplete for an option
         this bot doesn't complete (a stale schema, a forged payload) no choices, rather
         than an error discord.py can't answer."""
-        if not _ids_are_numbers(interaction.data):
+        if not _ids_are_known(interaction.data):
             log.info("Refused %s: an id that isn't a number", describe(interaction))
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
@@ -120,17 +121,26 @@ class PhaseTree(app_commands.CommandTree[Any]):
         await report(interaction, error)
 
 
-def _ids_are_numbers(data: Any) -> bool:
-    """Whether every user, channel, role or mentionable option holds a snowflake."""
+def _ids_are_known(data: Any, resolved: Any = None) -> bool:
+    """Whether every user, channel, role or mentionable option holds an id that the
+    payload resolves, as Discord's client always sends them."""
+    if resolved is None:
+        resolved = data.get("resolved") if isinstance(data, dict) else None
+        resolved = resolved if isinstance(resolved, dict) else {}
     options = data.get("options") if isinstance(data, dict) else None
     for option in options if isinstance(options, list) else ():
         if not isinstance(option, dict):
             return False
-        if option.get("type") in _SNOWFLAKE_TYPES and "value" in option:
+        kinds = _RESOLVED.get(option.get("type"))
+        if kinds is not None and "value" in option and not option.get("focused"):
             value = option["value"]
-            if isinstance(value, bool) or not str(value).isascii() or not str(value).isdigit():
+            if isinstance(value, bool) or not isinstance(value, str | int):
                 return False
-        if not _ids_are_numbers(option):
+            if not any(
+                isinstance(resolved.get(k), dict) and str(value) in resolved[k] for k in kinds
+            ):
+                return False
+        if not _ids_are_known(option, resolved):
             return False
     return True
 

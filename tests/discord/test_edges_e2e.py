@@ -531,3 +531,19 @@ async def test_a_forged_id_option_is_refused_before_discord_py_reads_it(
     )
     assert database_rows(settings.database_path) == before
     assert_no_errors(logs)
+
+
+async def test_a_forged_channel_the_payload_does_not_resolve_is_refused(
+    harness: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    """A well-formed id the payload doesn't resolve (a client always sends the channel):
+    discord.py's transformer would fail on it, so it is refused before."""
+    payload = harness.builder.slash(
+        "project timeline", {"channel": harness.world.guild_channel()}, permissions=OWNER
+    )
+    payload["data"]["options"][0]["options"][0]["value"] = "0"
+    result = await harness.feed(payload)
+    assert_refused(
+        result, "I couldn't read the value given for one of the options. Nothing was changed."
+    )
+    assert_no_errors(logs)
