@@ -131,7 +131,8 @@ def _ids_are_known(data: Any, resolved: Any = None) -> bool:
     for option in options if isinstance(options, list) else ():
         if not isinstance(option, dict):
             return False
-        kinds = _RESOLVED.get(int(option.get("type") or 0))
+        kind = option.get("type")
+        kinds = _RESOLVED.get(kind) if isinstance(kind, int) else None
         if kinds is not None and "value" in option and not option.get("focused"):
             value = option["value"]
             if isinstance(value, bool) or not isinstance(value, str | int):
