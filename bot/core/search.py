@@ -13,8 +13,8 @@ How a question is read
    look-ups whatever the size of the content) or completed when it is cut short
    ("collab"); corrections are cached per word.
 2. The longest run of words that names something becomes one *slot*: a phase,
-   methodology or aspect by its key, name or alias (``aliases.toml``), a phrase of
-   the small synonym table below, or the life cycle itself ("sdlc"). Names match
+   methodology or aspect by its key, name or alias (``aliases.toml``), a synonym or a
+   name of the life cycle ("sdlc") from the content's ``vocabulary.toml``. Names match
    with spaces, dashes and common suffixes ignored ("V Model", "vmodel", "retiring").
    Any other word is a slot of its stemmed text; stop words are dropped, and a few
    cue words ("vs", "which", "phase") are noted.
@@ -59,7 +59,7 @@ from bot.core.content import METHODOLOGIES, MLOPS
 from bot.core.errors import InvalidRequest
 from bot.core.knowledge import Knowledge, phase_title
 from bot.core.models import Aspect, Phase, Subject, Table
-from bot.core.text import words
+from bot.core.text import MAX_PHRASE, words
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,6 @@ __all__ = [
     "MIN_SCORE",
     "NOT_SURE_TITLE",
     "SEE_ALSO",
-    "SYNONYMS",
     "Asker",
     "Hit",
     "Kind",
@@ -92,9 +91,6 @@ SEE_ALSO = "See also"
 
 MAX_TOKENS = 64
 """Words of a question that are read; the rest is ignored."""
-
-MAX_PHRASE = 5
-"""Longest run of words looked up as one name."""
 
 _HEAD = 3
 """Letters of a name's start kept to rule out runs of words that begin no name."""
@@ -168,139 +164,8 @@ PHASE_CUES = _word_set(
 
 _CUE_WORDS = COMPARE_CUES | WHICH_CUES | PHASE_CUES
 
-OVERVIEW_PHRASES: Mapping[str, float] = {
-    "sdlc": 1.0,
-    "software development life cycle": 1.0,
-    "software development lifecycle": 1.0,
-    "software life cycle": 1.0,
-    "software lifecycle": 1.0,
-    "development life cycle": 1.0,
-    "development lifecycle": 1.0,
-    "life cycle": 1.0,
-    "lifecycle": 1.0,
-    "overview": 0.8,
-    "phases": 0.8,
-    "stages": 0.8,
-    "steps": 0.8,
-}
-"""Words that name the life cycle as a whole, with how surely they do."""
-
 SUBJECT_SUFFIXES = ("model", "methodology", "method", "process", "framework", "approach")
 """After a methodology's name ('spiral model') the word belongs to the name."""
-
-SYNONYMS: Mapping[str, tuple[str, ...]] = {
-    # testing
-    "bug": ("bugs", "defects", "issues"),
-    "bugs": ("bugs", "defects", "issues"),
-    "defect": ("defects", "bugs"),
-    "error": ("defects", "bugs", "issues"),
-    "errors": ("defects", "bugs", "issues"),
-    "tester": ("testing",),
-    "testers": ("testing",),
-    "unit tests": ("unit testing",),
-    "validate": ("validation",),
-    # deployment
-    "ship": ("deploy", "release"),
-    "shipping": ("deploy", "release"),
-    "shipped": ("deploy", "release"),
-    "launch": ("deploy", "release"),
-    "go live": ("deploy", "release"),
-    "golive": ("deploy", "release"),
-    "prod": ("production",),
-    "install": ("installation",),
-    "installing": ("installation",),
-    # planning, analysis, design
-    "kickoff": ("planning",),
-    "kick off": ("planning",),
-    "initiation": ("planning",),
-    "cost": ("budget",),
-    "costs": ("budget",),
-    "money": ("budget",),
-    "schedule": ("schedule", "timeline"),
-    "deadline": ("timeline", "schedule"),
-    "deadlines": ("timeline", "schedule"),
-    "estimate": ("budget", "timeline"),
-    "sign off": ("approval",),
-    "signoff": ("approval",),
-    "signs off": ("approval",),
-    "approve": ("approval",),
-    "specs": ("specifications",),
-    "spec": ("specifications",),
-    "nfr": ("non-functional requirements",),
-    "nfrs": ("non-functional requirements",),
-    "ui": ("user interfaces",),
-    "ux": ("user interfaces",),
-    "gui": ("user interfaces",),
-    "frontend": ("user interfaces",),
-    "screens": ("user interfaces",),
-    # implementation, maintenance, retirement
-    "developer": ("development",),
-    "developers": ("development",),
-    "programming": ("coding",),
-    "git": ("version control", "source code"),
-    "github": ("version control", "source code"),
-    "gitlab": ("version control", "source code"),
-    "repo": ("version control", "source code"),
-    "repository": ("version control", "source code"),
-    "branching": ("version control",),
-    "hotfix": ("patches", "updates"),
-    "hotfixes": ("patches", "updates"),
-    "upgrade": ("updates",),
-    "upgrades": ("updates",),
-    "helpdesk": ("user support",),
-    "help desk": ("user support",),
-    "backup": ("archive",),
-    "backups": ("archive",),
-    "shutdown": ("decommission",),
-    "shut down": ("decommission",),
-    "turn off": ("decommission",),
-    # methodologies and their aspects
-    "docs": ("documentation",),
-    "doc": ("documentation",),
-    "paperwork": ("documentation",),
-    "customers": ("client",),
-    "clients": ("client",),
-    "users involvement": ("client involvement",),
-    "risky": ("risk",),
-    "danger": ("risk",),
-    "adapt": ("flexibility",),
-    "adaptable": ("flexibility",),
-    "rigid": ("flexibility",),
-    "fast": ("speed",),
-    "faster": ("speed",),
-    "quick": ("speed",),
-    "quickly": ("speed",),
-    "slow": ("speed",),
-    "how long": ("delivery",),
-    "sprint": ("agile",),
-    "sprints": ("agile",),
-    "standup": ("agile",),
-    "xp": ("agile",),
-    "prototype": ("spiral",),
-    "prototypes": ("spiral",),
-    "prototyping": ("spiral",),
-    # MLOps vs DevOps
-    "ml": ("mlops",),
-    "machine learning": ("mlops",),
-    "ai": ("mlops",),
-    "data science": ("mlops",),
-    "ops": ("operations",),
-    "teamwork": ("collaboration",),
-    "kpi": ("metrics",),
-    "measure": ("metrics",),
-    "measuring": ("metrics",),
-    "ci": ("pipeline",),
-    "cicd": ("pipeline",),
-    "k8s": ("kubernetes",),
-    "infra": ("infrastructure",),
-    "aim": ("goal",),
-    "retrain": ("retraining",),
-}
-"""Words users type, mapped to words of the content (names, aliases or text) they mean.
-
-An expansion means what the content makes of it: "ship" -> "deploy", "release" are
-aliases of the Deployment phase, so "ship" names that phase (a little less surely).
-"""
 
 _SYNONYM_FACTOR = 0.9
 """How surely a synonym names what its expansion names."""
@@ -855,8 +720,9 @@ class Asker:
         self._alone[_OVERVIEW] = tid
 
     def _add_overview_phrases(self) -> None:
-        phrases = dict(OVERVIEW_PHRASES)
-        phrases.setdefault(self.catalog.content.sdlc.sdlc.title, 1.0)
+        content = self.catalog.content
+        phrases = dict(content.vocabulary.overview)
+        phrases.setdefault(content.sdlc.sdlc.title, 1.0)
         for phrase, certainty in phrases.items():
             self._name(phrase, _OVERVIEW, certainty)
 
@@ -942,7 +808,8 @@ class Asker:
                 self._name(alias, _aspect_concept(table_key, key))
 
     def _add_synonyms(self) -> None:
-        for phrase, expansions in SYNONYMS.items():
+        """Each synonym means what its expansions mean (``vocabulary.toml``)."""
+        for phrase, expansions in self.catalog.content.vocabulary.synonyms.items():
             tokens = words(phrase)
             sense: _Sense = ({}, {t: 1.0 for t in _terms_of(phrase)})
             for expansion in expansions:
