@@ -99,7 +99,9 @@ def read(index: SearchIndex, question: str) -> Query:
     cues: set[str] = set()
     count = len(tokens)
     i = 0
-    while i < count and len(slots) < MAX_SLOTS:
+    while i < count:
+        if len(slots) == MAX_SLOTS:
+            break
         token = tokens[i]
         cued = CUES_OF.get(token)
         if cued is not None:
@@ -160,8 +162,14 @@ def _name_at(
     if longest > 1:
         heads = index.heads
         head = "".join(tokens[start : start + HEAD])[:HEAD]
-        stem_head = "".join(stems[start : start + HEAD])[:HEAD]
-        if len(head) == HEAD and head not in heads and stem_head not in heads:
+        if (
+            len(head) == HEAD
+            and head not in heads
+            and (  # the stems begin as the words do, or no name begins as they do
+                stems[start].startswith(head)
+                or "".join(stems[start : start + HEAD])[:HEAD] not in heads
+            )
+        ):
             longest = 2 if len(tokens[start]) + len(tokens[start + 1]) < HEAD else 1
         for length in range(longest, 1, -1):
             end = start + length
@@ -176,27 +184,24 @@ def _name_at(
     return None if sense is None else (1, sense)
 
 
-def _spelled(index: SearchIndex, raw: Sequence[str]) -> tuple[list[str], list[str]]:
+def _spelled(index: SearchIndex, raw: list[str]) -> tuple[list[str], list[str]]:
     """The words as typed and as meant, cut before the :data:`MAX_NEW` + 1st word the
     content does not know; the first :data:`MAX_CORRECTIONS` of those that are not known
     by their stem either are corrected."""
-    known, stemmed, idf = index.known, index.stemmed, index.idf
-    typed: list[str] = []
-    meant: list[str] = []
-    new = corrections = 0
-    for token in raw:
-        word = token
-        if token not in known:
-            new += 1
-            if new > MAX_NEW:
-                break
-            if corrections < MAX_CORRECTIONS and token.isalpha() and len(token) <= MAX_WORD:
-                stemmed_token = stem(token)
-                if stemmed_token not in stemmed and stemmed_token not in idf:
-                    corrections += 1
-                    word = _correct(index, token) or token
-        typed.append(token)
-        meant.append(word)
+    known = index.known
+    new_at = [i for i, token in enumerate(raw) if token not in known]
+    if not new_at:  # the usual question: every word known as it is
+        return raw, raw
+    typed = raw[: new_at[MAX_NEW]] if len(new_at) > MAX_NEW else raw
+    meant = list(typed)
+    corrections = 0
+    for i in new_at[:MAX_NEW]:
+        token = typed[i]
+        if corrections < MAX_CORRECTIONS and token.isalpha() and len(token) <= MAX_WORD:
+            stemmed = stem(token)
+            if stemmed not in index.stemmed and stemmed not in index.idf:
+                corrections += 1
+                meant[i] = _correct(index, token) or token
     return typed, meant
 
 

@@ -44,7 +44,8 @@ TEXT_CANDIDATES = 64
 MAX_NAMED = 4
 """Methodologies (and aspects) of one question considered for composed comparisons."""
 
-_CELL = Kind.CELL  # (an enum's member is slower to reach by its class, in hot loops)
+_CELL = Kind.CELL.value
+"""(In the hot loop of scoring, kinds are their values: an enum member hashes in Python.)"""
 
 Ranked = tuple[list[tuple[float, int]], list[Target]]
 """Candidates as (negated score, id), best first, and the comparisons among them."""
@@ -56,6 +57,9 @@ class Ranker:
     def __init__(self, index: SearchIndex) -> None:
         self._index = index
         self._methodologies = index.catalog.methodologies
+        self._kinds = [target.kind.value for target in index.targets]  # (hot loop: _score)
+        self._concepts = index.concepts
+        self._sentences = index.sentences
 
     def rank(self, query: Query) -> Ranked:
         """The candidates that score, as (negated score, id) best first, and the
@@ -142,16 +146,15 @@ class Ranker:
         tid: int,
         query: Query,
         slots: Sequence[tuple[Mapping[str, float], Mapping[int, float]]],
-        bonus: Mapping[Kind, float],
+        bonus: Mapping[str, float],
     ) -> float:
         """How well target ``tid`` answers the question: slot by slot, the better of a
         concept it is about and its text, then cohesion and cue bonuses.
 
         ``slots`` has each slot's concepts with its text scores (:meth:`_text_scores`).
         """
-        index = self._index
-        kind = index.targets[tid].kind
-        concepts = index.concepts[tid]
+        kind = self._kinds[tid]
+        concepts = self._concepts[tid]
         score = 0.0
         subject_named = False
         for slot_concepts, text in slots:
@@ -175,9 +178,9 @@ class Ranker:
             score += named if named >= matched else matched
             if backed:  # a phase or aspect name that the content's own text backs up
                 score += AGREEMENT * (named if named <= matched else matched)
-        if query.cohesive and index.sentences[tid]:
+        if query.cohesive and self._sentences[tid]:
             score += self._cohesion(tid, query)
-        if kind is _CELL and not subject_named:
+        if kind == _CELL and not subject_named:
             score *= UNNAMED_SUBJECT
         if score > 0.0 and bonus:
             score += bonus.get(kind, 0.0)
@@ -211,7 +214,7 @@ class Ranker:
         return COHESION * (most - 1) if most > 1 else 0.0
 
     def _comparisons(
-        self, named: Sequence[str], query: Query, bonus: Mapping[Kind, float]
+        self, named: Sequence[str], query: Query, bonus: Mapping[str, float]
     ) -> list[tuple[float, Target]]:
         """Two methodologies named: compare them, whole and on each aspect named.
 
@@ -226,7 +229,7 @@ class Ranker:
             return []
         prefix = f"a:{table.key}:"
         aspects = [c[len(prefix) :] for c in named if c.startswith(prefix)][:MAX_NAMED]
-        extra = bonus.get(Kind.COMPARISON, 0)
+        extra = bonus.get(Kind.COMPARISON.value, 0)
         scored: list[tuple[float, Target]] = []
         for i, first in enumerate(subjects):
             for second in subjects[i + 1 :]:
@@ -296,9 +299,10 @@ def _top_text(text_by_slot: Sequence[Mapping[int, float]]) -> set[int]:
 
 
 @lru_cache(maxsize=16)
-def _bonuses(cues: frozenset[str]) -> Mapping[Kind, float]:
-    """What the cues of a question add to each kind of target (a few sets of cues exist)."""
-    return {kind: sum(CUE_BONUS.get((cue, kind), 0.0) for cue in cues) for kind in Kind}
+def _bonuses(cues: frozenset[str]) -> Mapping[str, float]:
+    """What the cues of a question add to each kind of target, by the kind's value (a few
+    sets of cues exist)."""
+    return {kind.value: sum(CUE_BONUS.get((cue, kind), 0.0) for cue in cues) for kind in Kind}
 
 
 def _compare_command(target: Target) -> str:
