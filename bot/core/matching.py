@@ -24,14 +24,19 @@ rapidfuzz's C++ (bit-parallel).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hints
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-__all__ = ["MAX_WORD", "Matcher", "edits_allowed", "stem"]
+from bot.core.text import normalize, words
+
+__all__ = ["MAX_WORD", "Matcher", "close_entries", "edits_allowed", "stem"]
+
+T = TypeVar("T", bound=Hashable)
 
 MAX_WORD = 30
 """Longest word corrected: no English word is longer, so a longer one is not a typo."""
@@ -145,3 +150,32 @@ class Matcher:
             if known != prefix:
                 found.append(known)
         return found if len(found) <= most else []
+
+
+MOST_WORDS = 12
+"""Words of a typed text compared one by one in :func:`close_entries`."""
+
+LONGEST_TEXT = 200
+"""Longest typed text compared whole in :func:`close_entries`."""
+
+
+def close_entries(entries: Sequence[T], names: Callable[[T], Iterable[str]], typed: str) -> list[T]:
+    """The entries (a few: a phase's activities) close to ``typed``, in order: those with a
+    name close to it as a whole ('feasability studys' for the key feasibility-studies),
+    then those with a word close to each of its words ('obtain aproval', 'tetsing')."""
+    whole: dict[str, T] = {}
+    words_of: list[set[str]] = []
+    for entry in entries:
+        for name in names(entry):
+            whole.setdefault(normalize(name), entry)
+        words_of.append(set(words(" ".join(names(entry)))))
+    found = [
+        whole[name] for name in Matcher(whole, longest=LONGEST_TEXT).close(normalize(typed), 6)
+    ]
+    vocabulary = Matcher(set().union(*words_of))
+    meant = [{word, *vocabulary.close(word, 3)} for word in words(typed)[:MOST_WORDS]]
+    if meant:
+        found += [
+            e for e, known in zip(entries, words_of, strict=True) if all(known & m for m in meant)
+        ]
+    return list(dict.fromkeys(found))

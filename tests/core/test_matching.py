@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.matching import MAX_WORD, Matcher, edits_allowed, stem
+from bot.core.matching import MAX_WORD, Matcher, close_entries, edits_allowed, stem
 
 WORDS = ["testing", "test", "waterfall", "agile", "deployment", "design", "way", "retirement"]
 
@@ -118,3 +118,15 @@ def test_stems_leave_numbers_and_very_long_words_alone() -> None:
     assert stem("2024") == "2024"
     word = "testing" * 10
     assert stem(word) == word
+
+
+def test_close_entries_whole_then_word_by_word() -> None:
+    entries = [("feasibility-studies", "Conduct feasibility studies."), ("a", "Obtain approval.")]
+
+    def names(entry: tuple[str, str]) -> tuple[str, str]:
+        return entry
+
+    assert close_entries(entries, names, "feasability studys") == [entries[0]]  # the key
+    assert close_entries(entries, names, "obtain aproval") == [entries[1]]  # word by word
+    assert close_entries(entries, names, "conduct aproval") == []  # no entry has both
+    assert close_entries(entries, names, "") == []
