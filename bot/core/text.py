@@ -12,7 +12,7 @@ MAX_PHRASE = 5
 
 def normalize(text: str) -> str:
     """Fold case and drop everything but letters and digits: 'V-Model' -> 'vmodel'."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.casefold()))
 
 
 def words(text: str) -> list[str]:
