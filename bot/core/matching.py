@@ -9,16 +9,17 @@ content's vocabulary, lookups suggest names for a typo ("tetsing" -> Testing), a
 * :class:`Matcher` finds the known strings within a few edits of a typed one with
   rapidfuzz: the optimal string alignment distance (Levenshtein plus swapped neighbours,
   the commonest typo) decides what is close at all, and rapidfuzz's Indel ratio, then how
-  common a string is, which of several close ones is meant.
+  common a string is, which of several close ones is meant. :func:`close_entries` uses it
+  for a few entries with long texts (a phase's activities): whole, then word by word.
 
 *Close* means the same thing everywhere (:func:`edits_allowed`): no edit for fewer than
-four characters, one for up to six, two from seven, about one in five for long ones, and
-at most one of them at the very start (a different first letter is more often a
-different word). Strings longer than the matcher's ``longest`` are never corrected. So
-the cost of one look-up is bounded whatever is typed: at most ``longest`` characters,
-compared only with the known strings of a similar length that share its first letter
-(or, for an edit at the start, its second), each comparison a few machine words in
-rapidfuzz's C++ (bit-parallel).
+four characters, one for up to six, two from seven, about one in five for long ones; a
+string with another first letter is close only at one edit (a different first letter is
+more often a different word). Strings longer than the matcher's ``longest`` are never
+corrected. So the cost of one look-up is bounded whatever is typed: at most ``longest``
+characters, compared only with the known strings of a similar length that share its
+first letter (or, for an edit at the start, its second), each comparison a few machine
+words in rapidfuzz's C++ (bit-parallel).
 """
 
 from __future__ import annotations

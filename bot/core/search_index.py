@@ -83,7 +83,7 @@ class SearchIndex:
         self._shared: dict[Weighed, Weighed] = {}  # one of each while building
         self.terms: list[dict[str, float]] = []
         self.sentences: list[tuple[tuple[str, ...], ...]] = []
-        # What the concepts of a question make up (see Asker._composed): the target a
+        # What the concepts of a question make up (see Ranker._composed): the target a
         # concept names on its own (the overview, a phase, a profile, a row, a whole
         # table), the first cell of each methodologies' aspect, and each methodology's
         # column in it.
@@ -262,7 +262,7 @@ class SearchIndex:
                     [concept] if profiles else [concept, *subject_concepts],
                     [(aspect.values[key], weight) for key in keys],
                 )
-            if profiles:  # one cell per methodology, in their order: see Asker._composed
+            if profiles:  # one cell per methodology, in their order: see Ranker._composed
                 self.profile_aspects.setdefault(aspect.key, aspect)
                 self.cells[concept] = len(self.targets)
                 for subject, concept_of_subject in zip(
