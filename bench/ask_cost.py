@@ -18,9 +18,10 @@ process per round:
 Prints p50 and max per kind (the median of the rounds) and the ratio of the worst
 adversarial kind's median to the typical median, and exits non-zero when that ratio is
 over ``--limit`` (5). With ``--baseline DIR`` (a checkout of another revision, e.g.
-``git worktree add /tmp/base main``) the typical questions are also timed on that code,
-in worker processes interleaved with this checkout's, so both figures come from the same
-run on the same machine. Writes bench/results/ask_cost.json.
+``git worktree add /tmp/base main``) the typical questions are also timed alone (no
+adversarial ones between them) on that code and on this checkout, in worker processes
+taking turns, so both figures come from the same run on the same machine. Writes
+bench/results/ask_cost.json.
 """
 
 from __future__ import annotations
@@ -180,15 +181,17 @@ def main() -> int:
 
     per_round: dict[str, dict[str, list[float]]] = {}  # kind -> p50/max -> one per round
     base: list[float] = []
+    here: list[float] = []
     for r in range(args.rounds):
         times = run_worker(C.ROOT, args.reps, 100 + r, list(ADVERSARIAL))
         for kind, xs in times.items():
             stats = per_round.setdefault(kind, {"p50": [], "max": []})
             stats["p50"].append(C.percentile(xs, 50))
             stats["max"].append(max(xs))
-        if args.baseline is not None:
-            old = run_worker(args.baseline.resolve(), args.reps, 100 + r, [])
-            base.append(C.percentile(old["typical"], 50))
+        if args.baseline is not None:  # typical questions alone, on both checkouts in turn
+            for root, into in ((args.baseline.resolve(), base), (C.ROOT, here)):
+                alone = run_worker(root, args.reps, 100 + r, [])
+                into.append(C.percentile(alone["typical"], 50))
 
     p50 = {kind: C.median(s["p50"]) for kind, s in per_round.items()}
     worst_max = {kind: C.median(s["max"]) for kind, s in per_round.items()}
@@ -213,12 +216,16 @@ def main() -> int:
         "limit": args.limit,
     }
     if base:
-        before = C.median(base)
+        before, after = C.median(base), C.median(here)
         print(
-            f"typical p50 in the same run: {C.ms(before) * 1000:.1f} µs at {args.baseline} "
-            f"vs {C.ms(typical_p50) * 1000:.1f} µs here ({typical_p50 / before:.2f}×)"
+            f"typical questions alone, p50 in the same run: {C.ms(before) * 1000:.1f} µs at "
+            f"{args.baseline} vs {C.ms(after) * 1000:.1f} µs here ({after / before:.2f}×)"
         )
-        result["baseline"] = {"root": str(args.baseline), "typical_p50_us": C.ms(before) * 1000}
+        result["baseline"] = {
+            "root": str(args.baseline),
+            "typical_alone_p50_us": C.ms(before) * 1000,
+            "typical_alone_p50_us_here": C.ms(after) * 1000,
+        }
     print(f"results: {C.write_results('ask_cost', result)}")
     ok = ratio <= args.limit
     print(C.verdict(ok))

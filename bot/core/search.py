@@ -37,6 +37,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Protocol
 
 from bot.core.answer import Answer, Field, Tone
@@ -155,6 +156,22 @@ class Asker:
 
     def not_sure(self, question: str) -> Answer:
         """The answer to a question nothing matches: what can be asked instead."""
+        shown = " ".join(question.lstrip()[:200].split())
+        if len(shown) > 80:
+            shown = shown[:79] + "…"
+        return Answer(
+            title=NOT_SURE_TITLE,
+            description=(
+                f"Nothing I know matches “{shown}” well enough, so I won't guess. "
+                "Try naming a phase, a methodology or an MLOps topic, or use a command."
+            ),
+            fields=(self._can_answer,),
+            tone=Tone.WARNING,
+        )
+
+    @cached_property
+    def _can_answer(self) -> Field:
+        """What can be asked, for :meth:`not_sure` (made once: it depends on the content)."""
         content = self.catalog.content
         methodologies = self.catalog.methodologies
         mlops = self.catalog.mlops
@@ -169,18 +186,7 @@ class Asker:
             f"• {vs(mlops.subjects)}, whole or on one aspect "
             f"({_listing(mlops.aspects)}) — `/mlops`",
         ]
-        shown = " ".join(question[:200].split())
-        if len(shown) > 80:
-            shown = shown[:79] + "…"
-        return Answer(
-            title=NOT_SURE_TITLE,
-            description=(
-                f"Nothing I know matches “{shown}” well enough, so I won't guess. "
-                "Try naming a phase, a methodology or an MLOps topic, or use a command."
-            ),
-            fields=(Field("I can answer", "\n".join(lines)),),
-            tone=Tone.WARNING,
-        )
+        return Field("I can answer", "\n".join(lines))
 
     # -- ranking --------------------------------------------------------------------------
 

@@ -43,14 +43,14 @@ MAX_CHARS = 1000
 MAX_TOKENS = 24
 """Words of a question that are read; the rest is ignored."""
 
-MAX_NEW = 12
+MAX_NEW = 8
 """Words the content does not know (as they are typed) that are read: the question is
 cut before the next one. (With that many unknown words it would not be understood.)"""
 
 MAX_CORRECTIONS = 4
 """Of those, how many are corrected (the first ones); the rest stay as they are."""
 
-MAX_SLOTS = 8
+MAX_SLOTS = 6
 """Names and meaningful words of a question that are scored; the rest is ignored."""
 
 MAX_COMPLETIONS = 8
