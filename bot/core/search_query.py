@@ -45,7 +45,8 @@ MAX_TOKENS = 24
 
 MAX_NEW = 8
 """Words the content does not know (as they are typed) that are read: the question is
-cut before the next one. (With that many unknown words it would not be understood.)"""
+cut before the next one. (Each unknown word raises the bar: past a few, no answer
+clears it. Real questions have at most two.)"""
 
 MAX_CORRECTIONS = 4
 """Of those, how many are corrected (the first ones); the rest stay as they are."""
