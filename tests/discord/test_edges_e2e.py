@@ -463,7 +463,12 @@ async def test_a_forged_menu_pick_is_refused_politely(
     unknown = await harness.select(message, menu, ["tools"])
 
     assert_refused(two, STALE_ACTION)
-    assert_refused(unknown, "I don't know an aspect of SDLC methodologies called “tools”.")
+    assert_refused(
+        unknown,
+        "I don't know an aspect of SDLC methodologies called “tools”. Nothing is close; I know "
+        "Development Approach, Flexibility, Phases, Feedback, Client Involvement, "
+        "Risk Management, Delivery Time, Change Management, Testing, Documentation.",
+    )
     assert database_rows(settings.database_path) == before
     assert_no_errors(logs)
 
