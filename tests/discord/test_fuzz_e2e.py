@@ -44,7 +44,7 @@ from tests.discord.test_project_helpers import (
 )
 
 settings.register_profile(
-    "ci", max_examples=12, deadline=None, suppress_health_check=list(HealthCheck)
+    "ci", max_examples=25, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.register_profile(
     "slow", max_examples=400, deadline=None, suppress_health_check=list(HealthCheck)
