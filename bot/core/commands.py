@@ -206,6 +206,13 @@ async def _editor_role(
     return editor_role_answer(value, request.actor, group=group)
 
 
+async def _editor_group(
+    app: App, request: Request, group: str | None = None, clear: bool | None = None
+) -> Answer:
+    """Slack's name for the editor role: a user group, stored under the same setting."""
+    return await _editor_role(app, request, group, clear)
+
+
 # -- the declarations ------------------------------------------------------------------------
 
 _NOTE = Option("note", "Why (optional)", max_length=MAX_NOTE_LENGTH, rest=True)
@@ -442,6 +449,24 @@ COMMANDS: Final[tuple[Command, ...]] = (
         need=Need.MANAGER,
         where=Where.PROJECTS,
         platforms=frozenset({"discord", "console"}),
+    ),
+    Command(
+        "project editor-group",
+        "Set the user group whose members may change phases here.",
+        "/project editor-group group:@leads",
+        _editor_group,
+        (
+            Option(
+                "group",
+                "Members of this user group may change phases",
+                Kind.ROLE,
+                placeholder="<@group>",
+            ),
+            Option("clear", "Remove the editor group", Kind.BOOLEAN, placeholder="true"),
+        ),
+        need=Need.MANAGER,
+        where=Where.PROJECTS,
+        platforms=frozenset({"slack"}),
     ),
 )
 
