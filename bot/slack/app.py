@@ -17,7 +17,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Final
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,11 +30,15 @@ from bot.core.state import Actor, Scope
 from bot.core.surface import Request
 from bot.slack import read
 from bot.slack.permissions import Directory, SlackGate
-from bot.slack.respond import report, send, tell
+from bot.slack.respond import ResponseUrl, Upload, report, send, tell
 
 log = logging.getLogger(__name__)
 
 PLATFORM: Final = read.PLATFORM
+COMMANDS: Final = re.compile(
+    "^/(?:" + "|".join(map(re.escape, sorted(read.TOP_LEVEL | {read.UMBRELLA}))) + ")$"
+)
+"""The slash commands answered here: each top-level command, and the umbrella."""
 _ANY: Final = re.compile(r".*", re.DOTALL)
 NO_FILE: Final = (
     "I couldn't attach the file here. Invite me to this channel (/invite @phasebot) and ask again."
@@ -50,6 +55,8 @@ class SlackEdge:
         signing_secret: str = "",
         directory: Directory | None = None,
     ) -> None:
+        """``client`` is the Web API client; its HTTP session (if it has one) also carries
+        the answers to response_urls."""
         self.runner = runner
         self.client = client
         self.gate = SlackGate(directory or Directory(client), runner.app.tracker)
@@ -66,7 +73,7 @@ class SlackEdge:
                 ignoring_self_events_enabled=False,
             )
         self.app.use(_readable)
-        self.app.command(_ANY)(self._on_command)
+        self.app.command(COMMANDS)(self._on_command)
         self.app.action(_ANY)(self._on_action)
 
     # -- who asks, where ---------------------------------------------------------------------
@@ -81,19 +88,19 @@ class SlackEdge:
 
     # -- listeners -----------------------------------------------------------------------------
 
-    async def _on_command(
-        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         with self._busy():
             await ack()
-            await self.command(command, respond)
+            await self.command(command, self.reply_to(command))
 
-    async def _on_action(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         with self._busy():
             await ack()
-            await self.click(body, action, respond)
+            await self.click(body, action, self.reply_to(body))
+
+    def reply_to(self, body: Mapping[str, Any]) -> ResponseUrl:
+        session: aiohttp.ClientSession | None = self.client.session
+        return ResponseUrl(str(body.get("response_url") or ""), session, self.client.proxy)
 
     @contextlib.contextmanager
     def _busy(self) -> Iterator[None]:
@@ -115,7 +122,7 @@ class SlackEdge:
 
     # -- answering -----------------------------------------------------------------------------
 
-    async def command(self, payload: Mapping[str, Any], respond: AsyncRespond) -> None:
+    async def command(self, payload: Mapping[str, Any], reply: ResponseUrl) -> None:
         """Run a slash command and answer it; refusals and errors go to its user alone."""
         name, text = str(payload.get("command") or ""), str(payload.get("text") or "")
         where = f"{name} {text!r}"
@@ -132,12 +139,12 @@ class SlackEdge:
             log.debug("slack command /%s %s", command.name, options)
             answer = await self.runner.run(command.name, options, request)
         except Exception as error:
-            await report(respond, error, where)
+            await report(reply, error, where)
             return
-        await send(respond, answer, self._uploader(channel, respond))
+        await send(reply, answer, self._uploader(channel, reply))
 
     async def click(
-        self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond
+        self, body: Mapping[str, Any], action: Mapping[str, Any], reply: ResponseUrl
     ) -> None:
         """Run a button or menu's action id through the core; answer in place or anew."""
         action_id = action.get("action_id")
@@ -153,11 +160,11 @@ class SlackEdge:
         try:
             answer = await self.runner.click(action_id, values, request)
         except Exception as error:
-            await report(respond, error, where)
+            await report(reply, error, where)
             return
-        await send(respond, answer, self._uploader(channel, respond))
+        await send(reply, answer, self._uploader(channel, reply))
 
-    def _uploader(self, channel: str, respond: AsyncRespond) -> Any:
+    def _uploader(self, channel: str, reply: ResponseUrl) -> Upload:
         async def upload(file: File) -> None:
             try:
                 await self.client.files_upload_v2(
@@ -165,7 +172,7 @@ class SlackEdge:
                 )
             except SlackApiError as error:
                 log.warning("could not upload %s: %s", file.name, error.response.get("error"))
-                await tell(respond, NO_FILE)
+                await tell(reply, NO_FILE)
 
         return upload
 

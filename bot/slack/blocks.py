@@ -186,19 +186,31 @@ def text_size(value: Any) -> int:
     return 0
 
 
+def _content_size(block: Block) -> int:
+    """:func:`text_size` of a block :func:`_content` makes, quicker: its text, and its
+    fields' or elements' texts."""
+    text = block.get("text")
+    size = len(text["text"]) if text else 0
+    for item in block.get("fields") or block.get("elements") or ():
+        size += len(item["text"])
+    return size
+
+
 def actions_block(actions: Sequence[Action]) -> Block | None:
     """Buttons and menus, as far as Slack takes them. Slack has no disabled button, so one
     is left out; so is an action whose id is too long or already used in the message, and
     a menu with more options (or longer values) than a select holds."""
     elements: list[dict[str, Any]] = []
     seen: set[str] = set()
+    total = 0
     for action in actions:
         if len(action.action) > limits.ACTION_ID or action.action in seen:
             continue
         element = _button(action) if isinstance(action, Button) else _select(action)
         if element is None:
             continue
-        if text_size(elements) + text_size(element) > limits.ACTIONS_TEXT:
+        total += text_size(element)
+        if total > limits.ACTIONS_TEXT:
             break
         seen.add(action.action)
         elements.append(element)
@@ -293,7 +305,7 @@ def iter_messages(answer: Answer) -> Iterator[Message]:
     blocks: list[Block] = []
     total = 0
     for block in _content(answer):
-        size = text_size(block)
+        size = _content_size(block)
         if blocks and (
             len(blocks) + 1 > limits.BLOCKS - reserved_blocks
             or total + size > limits.MESSAGE_TEXT - reserved_text

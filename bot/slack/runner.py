@@ -1,11 +1,12 @@
 """Running the Slack app: ``phasebot slack``.
 
 The resources are built here, in order, and closed in reverse however the run ends: the
-content, the database, the Web API client (its token checked with ``auth.test`` before
-anything listens), then either a Socket Mode connection (with ``SLACK_APP_TOKEN``) or an
-HTTP server whose one path, ``/slack/events``, takes slash commands and interactivity,
-each checked against ``SLACK_SIGNING_SECRET``. On SIGINT or SIGTERM it stops taking
-requests, lets those under way finish, then closes the database.
+content, the database, one HTTP session (for the Web API and response_urls) and the Web
+API client on it (its token checked with ``auth.test`` before anything listens), then
+either a Socket Mode connection (with ``SLACK_APP_TOKEN``) or an HTTP server whose one
+path, ``/slack/events``, takes slash commands and interactivity, each checked against
+``SLACK_SIGNING_SECRET``. On SIGINT or SIGTERM it stops taking requests, lets those under
+way finish, then closes the database.
 """
 
 from __future__ import annotations
@@ -48,13 +49,15 @@ class RunError(Exception):
     """Starting failed in a way the user can fix."""
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, at ``SLACK_API_URL``; a rate-limited call is retried once
-    after the Retry-After Slack gives."""
+def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client, at ``SLACK_API_URL``, on ``session`` (kept-alive connections,
+    shared with the answers to response_urls); a rate-limited call is retried once after
+    the Retry-After Slack gives."""
     assert settings.slack_bot_token is not None  # checked by the CLI
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=1),
@@ -170,8 +173,8 @@ async def connected(edge: SlackEdge, app_token: str) -> AsyncIterator[None]:
 async def run(settings: Settings, host: str, port: int) -> int:
     """Answer Slack until SIGINT or SIGTERM, then close everything cleanly."""
     services = load_services(settings.content_dir)  # bad content fails here, before connecting
-    async with open_repository(settings) as repository:
-        client = make_client(settings)
+    async with open_repository(settings) as repository, aiohttp.ClientSession() as session:
+        client = make_client(settings, session)
         await check_token(client, settings.slack_api_url)
         secret = settings.slack_signing_secret
         edge = SlackEdge(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -77,13 +78,25 @@ async def repository(database: Path) -> AsyncIterator[SQLiteRepository]:
 
 
 @pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
 def make_edge(
-    standin: SlackStandIn, services: Services, clock: Clock, ticks: Ticks
+    standin: SlackStandIn,
+    services: Services,
+    clock: Clock,
+    ticks: Ticks,
+    session: aiohttp.ClientSession,
 ) -> Callable[[Repository], SlackEdge]:
     """An edge as ``phasebot slack`` builds it, on a repository of the test's choosing."""
 
     def make(repository: Repository) -> SlackEdge:
-        client = AsyncWebClient(token=standin.world.bot_token, base_url=standin.api_url)
+        client = AsyncWebClient(
+            token=standin.world.bot_token, base_url=standin.api_url, session=session
+        )
         runner = make_runner(services, repository, clock)
         return SlackEdge(runner, client, SIGNING_SECRET, Directory(client, clock=ticks))
 

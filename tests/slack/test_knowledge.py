@@ -292,3 +292,15 @@ async def test_every_phase_fits_and_links_its_neighbours(slack: Slack, key: str)
     reply = await slack.command("/phase", key)
     assert reply.header() == PHASE_TITLES[PHASE_KEYS.index(key)]
     assert f"pb:setphase:{key}" in reply.action_ids()
+
+
+async def test_a_command_that_is_not_phasebots_is_left_to_others(slack: Slack) -> None:
+    """The edge listens to its own commands only (another listener on the same app, like
+    the benchmark's /ping, may take the rest); Slack sends an app only its own anyway."""
+    reply = await slack.command("/weather", "today")
+    assert reply.status == 404 and reply.posts == []
+
+
+async def test_help_is_answered_if_a_workspace_adds_it(slack: Slack) -> None:
+    reply = await slack.command("/help")
+    assert reply.header() == "phasebot commands"
