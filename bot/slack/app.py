@@ -141,7 +141,7 @@ class SlackEdge:
         except Exception as error:
             await report(reply, error, where)
             return
-        await send(reply, answer, self._uploader(channel, reply))
+        await send(reply, answer, self.uploader(channel, reply))
 
     async def click(
         self, body: Mapping[str, Any], action: Mapping[str, Any], reply: ResponseUrl
@@ -162,9 +162,9 @@ class SlackEdge:
         except Exception as error:
             await report(reply, error, where)
             return
-        await send(reply, answer, self._uploader(channel, reply))
+        await send(reply, answer, self.uploader(channel, reply))
 
-    def _uploader(self, channel: str, reply: ResponseUrl) -> Upload:
+    def uploader(self, channel: str, reply: ResponseUrl) -> Upload:
         async def upload(file: File) -> None:
             try:
                 await self.client.files_upload_v2(

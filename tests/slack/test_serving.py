@@ -284,3 +284,37 @@ async def test_a_refused_token_is_one_line_and_exit_1(
     assert last.startswith(message)
     assert "xoxb-wrong" not in err.decode() + out.decode()
     assert "xapp-wrong" not in err.decode() + out.decode()
+
+
+# -- an answer with a file -----------------------------------------------------------------
+
+
+async def test_an_answer_with_a_file_uploads_it_to_the_channel(
+    slack: Slack, standin: SlackStandIn, edge: SlackEdge
+) -> None:
+    """No command answers with a file yet (charts are coming); the edge already posts one
+    with files_upload_v2, after the message."""
+    from bot.core.answer import Answer, File
+    from bot.slack.respond import send
+
+    reply = edge.reply_to({"response_url": standin.new_response_url()})
+    chart = File("phase.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")
+    await send(
+        reply,
+        Answer(title="Chart", description="Here", file=chart),
+        edge.uploader("C0GENERAL", reply),
+    )
+    (upload,) = standin.uploads.values()
+    assert (upload.filename, upload.channel_id, upload.data, upload.completed) == (
+        "phase.png", "C0GENERAL", chart.data, True,
+    )  # fmt: skip
+    assert standin.responses[0].blocks is not None
+
+    standin.fail("files.completeUploadExternal", "not_in_channel")
+    refused = edge.reply_to({"response_url": standin.new_response_url()})
+    await send(refused, Answer(title="Chart", file=chart), edge.uploader("C0OTHER", refused))
+    assert standin.responses[-1].response_type == "ephemeral"
+    assert standin.responses[-1].text == (
+        "I couldn't attach the file here. Invite me to this channel (/invite @phasebot) "
+        "and ask again."
+    )
