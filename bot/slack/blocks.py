@@ -49,7 +49,6 @@ Message = dict[str, Any]
 
 EMPTY: Final = "\u200b"
 """Stands in for an empty text, which Slack refuses."""
-_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FORMATTING: Final = re.compile(r"[*_~`]")
 _QUOTE_AT_LINE_START: Final = re.compile(r"^&gt;", re.MULTILINE)
 _USER_ID: Final = re.compile(r"[UW][A-Z0-9]{1,31}")
@@ -63,7 +62,9 @@ _DATE_FORMAT: Final = "{date_short_pretty} {time}"
 
 def escape(words: str) -> str:
     """``words`` as mrkdwn shows them: Slack's three entities, nothing else."""
-    return words.translate(_ESCAPES)
+    if "&" in words or "<" in words or ">" in words:
+        return words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return words
 
 
 def neutral(words: str) -> str:
@@ -209,7 +210,7 @@ def actions_block(actions: Sequence[Action]) -> Block | None:
         element = _button(action) if isinstance(action, Button) else _select(action)
         if element is None:
             continue
-        total += text_size(element)
+        total += _element_size(element)
         if total > limits.ACTIONS_TEXT:
             break
         seen.add(action.action)
@@ -217,6 +218,20 @@ def actions_block(actions: Sequence[Action]) -> Block | None:
         if len(elements) == limits.ACTIONS_ELEMENTS:
             break
     return {"type": "actions", "elements": elements} if elements else None
+
+
+def _actions_size(block: Block | None) -> int:
+    return sum(_element_size(e) for e in block["elements"]) if block else 0
+
+
+def _element_size(element: dict[str, Any]) -> int:
+    """:func:`text_size` of a button or select made here, quicker."""
+    if element["type"] == "button":
+        return len(element["text"]["text"])
+    size = len(element["placeholder"]["text"])
+    size += sum(len(o["text"]["text"]) for o in element["options"])
+    chosen = element.get("initial_option")
+    return size + (len(chosen["text"]["text"]) if chosen else 0)
 
 
 def _button(button: Button) -> dict[str, Any] | None:
@@ -301,7 +316,7 @@ def iter_messages(answer: Answer) -> Iterator[Message]:
     are read. The buttons and menus go at the end of the first message."""
     actions = actions_block(answer.actions)
     first_text = fallback(answer)
-    reserved_blocks, reserved_text = (1, text_size(actions)) if actions else (0, 0)
+    reserved_blocks, reserved_text = (1, _actions_size(actions)) if actions else (0, 0)
     blocks: list[Block] = []
     total = 0
     for block in _content(answer):
