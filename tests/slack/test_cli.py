@@ -131,3 +131,18 @@ def test_a_port_must_be_a_port(capsys: pytest.CaptureFixture[str]) -> None:
         main(["slack", "--port", "http"])
     assert done.value.code == 2
     assert "not a port number: 'http'" in capsys.readouterr().err
+
+
+def test_slack_secrets_are_hidden_in_the_settings() -> None:
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-very-secret",
+        slack_app_token="xapp-very-secret",
+        slack_signing_secret="very-secret-signing",
+        slack_api_url="http://127.0.0.1:9/api",
+    )
+    shown = repr(settings) + str(settings.model_dump())
+    assert "very-secret" not in shown
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
