@@ -70,7 +70,6 @@ class SlackEdge:
                 client=client,
                 signing_secret=signing_secret,
                 request_verification_enabled=True,
-                ignoring_self_events_enabled=False,
             )
         self.app.use(_readable)
         self.app.command(COMMANDS)(self._on_command)
@@ -138,10 +137,9 @@ class SlackEdge:
             options = read.checked(command, options)
             log.debug("slack command /%s %s", command.name, options)
             answer = await self.runner.run(command.name, options, request)
+            await send(reply, answer, self.uploader(channel, reply))
         except Exception as error:
             await report(reply, error, where)
-            return
-        await send(reply, answer, self.uploader(channel, reply))
 
     async def click(
         self, body: Mapping[str, Any], action: Mapping[str, Any], reply: ResponseUrl
@@ -159,10 +157,9 @@ class SlackEdge:
         )
         try:
             answer = await self.runner.click(action_id, values, request)
+            await send(reply, answer, self.uploader(channel, reply))
         except Exception as error:
             await report(reply, error, where)
-            return
-        await send(reply, answer, self.uploader(channel, reply))
 
     def uploader(self, channel: str, reply: ResponseUrl) -> Upload:
         async def upload(file: File) -> None:

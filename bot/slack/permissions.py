@@ -90,7 +90,7 @@ class Directory:
             self._cache[(kind, key)] = entry
         try:
             return await asyncio.shield(entry[1])
-        except LookupFailed:
+        except Exception:
             if self._cache.get((kind, key)) is entry:  # a failure is not kept
                 del self._cache[(kind, key)]
             raise

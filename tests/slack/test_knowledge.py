@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.commands import MAX_QUESTION
-from bot.core.errors import PhasebotError
+from bot.core.errors import APOLOGY, PhasebotError
 from bot.core.lookup import Catalog
 from bot.services import Services
 from tests.conftest import METHODOLOGY_ASPECTS, PHASE_KEYS
@@ -304,3 +304,16 @@ async def test_a_command_that_is_not_phasebots_is_left_to_others(slack: Slack) -
 async def test_help_is_answered_if_a_workspace_adds_it(slack: Slack) -> None:
     reply = await slack.command("/help")
     assert reply.header() == "phasebot commands"
+
+
+async def test_a_bug_is_an_apology_for_the_asker_and_is_logged(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(slack.edge.runner, "run", broken)
+    reply = await slack.command("/phase", "testing")
+    assert reply.refusal() == APOLOGY
+    assert "Unexpected error in /phase 'testing'" in caplog.text
+    assert "RuntimeError: a bug" in caplog.text
