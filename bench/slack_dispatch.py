@@ -79,7 +79,8 @@ async def main(rounds: int, samples: int) -> int:
 
     secret = "bench-signing-secret"
     with C.workdir("slack-bench-") as work:
-        async with TimedStandIn() as standin:
+        standin = TimedStandIn()
+        async with standin:
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 database_path=Path(work) / "bench.sqlite3",
@@ -100,8 +101,8 @@ async def main(rounds: int, samples: int) -> int:
                 answer = await runner.run("phase", {"name": "testing"}, request)
                 (message,), _ = plan(answer)
 
-                # Registered before the edge's listener? bolt runs the first listener that
-                # matches; the edge matches only phasebot's own commands.
+                # Added after the edge's listener: bolt runs the first listener that
+                # matches, and the edge's matches only phasebot's own commands.
                 @edge.app.command("/ping")
                 async def ping(ack: AsyncAck, respond: AsyncRespond) -> None:
                     await ack()

@@ -258,6 +258,7 @@ async def test_python_m_bot_slack_in_socket_mode(standin: SlackStandIn, tmp_path
     await standin.wait_for(lambda: standin.responses)
     assert standin.responses[0].blocks[0]["text"]["text"].startswith("Moved to Phase 3")  # type: ignore[index]
     assert_clean(*await app.stop(), tmp_path)
+    assert standin.rejected == []
 
 
 @pytest.mark.parametrize(
