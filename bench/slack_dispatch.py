@@ -54,8 +54,6 @@ async def main(rounds: int, samples: int) -> int:
     from slack_bolt.async_app import AsyncAck, AsyncRespond
 
     from bot.config import Settings
-    from bot.core.state import Actor, Scope
-    from bot.core.surface import Request
     from bot.services import load_services, make_runner, open_repository
     from bot.slack.app import SlackEdge
     from bot.slack.blocks import plan
@@ -92,12 +90,7 @@ async def main(rounds: int, samples: int) -> int:
             async with open_repository(settings) as repository, aiohttp.ClientSession() as pool:
                 runner = make_runner(services, repository)
                 edge = SlackEdge(runner, make_client(settings, pool), secret)
-                request = Request(
-                    "slack",
-                    Actor("U0MEMBER", "member"),
-                    Scope("slack", "T0TEST", "C0GENERAL"),
-                    edge.gate,
-                )
+                request = edge.request("T0TEST", "C0GENERAL", "U0MEMBER", "member")
                 answer = await runner.run("phase", {"name": "testing"}, request)
                 (message,), _ = plan(answer)
 

@@ -1,7 +1,8 @@
 """Synthetic content packs: the bundled content plus generated entries, ``factor`` times as many.
 
 ``write_pack(directory, factor)`` writes ``sdlc.toml``, ``methodologies.toml``,
-``mlops.toml`` and ``aliases.toml`` that :func:`bot.core.content.load_content` accepts.
+``mlops.toml`` and ``aliases.toml`` that :func:`bot.core.content.load_content` accepts,
+and copies the bundled ``vocabulary.toml`` (its words mean words every pack has).
 The bundled entries stay (so real questions and prefixes still mean what they mean);
 generated ones are added until every list is ``factor`` times its bundled length:
 
@@ -228,6 +229,9 @@ def write_pack(directory: Path, factor: int, seed: int = 7) -> PackSize:
         out += ["", f"[aspects.{tkey}]"]
         out += [f"{_q(a)} = {_q(k)}" for a, k in group.items()]
     (directory / "aliases.toml").write_text("\n".join(out) + "\n", encoding="utf-8")
+    vocabulary = BUNDLED / "vocabulary.toml"  # /ask's everyday words, as they are
+    if vocabulary.is_file():
+        (directory / vocabulary.name).write_text(vocabulary.read_text("utf-8"), "utf-8")
 
     alias_total = len(phase_aliases) + len(subject_aliases)
     alias_total += sum(len(g) for g in aspect_aliases.values())

@@ -1,4 +1,4 @@
-"""The `phasebot` command: run, console, ask, sync, content check.
+"""The `phasebot` command: run, console, ask, sync, content check, db migrate, db copy.
 
 Every user mistake ends in one clear line on stderr and a non-zero exit code:
 2 for a usage or settings problem, 1 for a refused request or failed check.
@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.errors import ContentError, PhasebotError
+from bot.db_cli import add_db_commands, run_db_command
 from bot.slack import cli as slack_cli
 
 if TYPE_CHECKING:
@@ -36,6 +38,10 @@ NO_TOKEN = (
     "no Discord token: set DISCORD_TOKEN in the environment or in .env "
     "(see .env.example). To try the bot without Discord, run `phasebot console`."
 )
+
+
+_PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
+"""A password in a URL on the command line: never logged."""
 
 
 class CliError(Exception):
@@ -91,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the channel whose project progress to use (default: console)",
     )
+    ask.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to save a picture or export (default: its own name, here)",
+    )
     sync = sub.add_parser(
         "sync",
         help="register the slash commands with Discord now",
@@ -124,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the directory to check (default: CONTENT_DIR or the bundled content)",
     )
+    add_db_commands(sub, _Parser)
     return parser
 
 
@@ -163,7 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:
-        log.debug("unexpected error in phasebot %s", " ".join(arguments), exc_info=True)
+        shown = " ".join(_PASSWORD_IN_URL.sub(r"\1***@", a) for a in arguments)
+        log.debug("unexpected error in phasebot %s", shown, exc_info=True)
         print(f"phasebot: {apology(exc)}", file=sys.stderr)
         return EXIT_REFUSED
 
@@ -182,12 +196,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "slack" and args.slack_command == "manifest":
         return slack_cli.manifest(args.http_url)
     settings = load_settings()
+    if args.command == "db":
+        _configure_logging(settings.log_level if settings.log_level == "DEBUG" else "WARNING")
+        return asyncio.run(run_db_command(settings, args))
     # In the terminal commands the answer is the output: log only problems there,
     # unless LOG_LEVEL=DEBUG asks for everything.
     quiet = args.command in {"ask", "console"} and settings.log_level != "DEBUG"
     _configure_logging("WARNING" if quiet else settings.log_level)
     if args.command == "ask":
-        return asyncio.run(_ask(settings, " ".join(args.line), args.channel))
+        return asyncio.run(_ask(settings, " ".join(args.line), args.channel, args.out))
     if args.command == "console":
         return _console(settings, args.channel)
     if args.command == "slack":
@@ -244,23 +261,22 @@ def _channel(name: str) -> str:
 async def _console_of(settings: Settings, channel: str) -> AsyncIterator[Console]:
     """A console whose database is opened only if a project command needs it."""
     from bot.console import Console, OnFirstUse
-    from bot.services import load_services, make_runner
-    from bot.storage import SQLiteRepository
+    from bot.services import load_services, make_runner, open_database
 
     services = load_services(settings.content_dir)
-    repository = OnFirstUse(lambda: SQLiteRepository.open(settings.database_path))
+    repository = OnFirstUse(lambda: open_database(settings))
     try:
         yield Console(make_runner(services, repository), _channel(channel))
     finally:
         await repository.close()
 
 
-async def _ask(settings: Settings, line: str, channel: str) -> int:
-    from bot.console import render_text
+async def _ask(settings: Settings, line: str, channel: str, out: Path | None) -> int:
+    from bot.console import present
 
     async with _console_of(settings, channel) as console:
         answer = await console.execute(line)
-    print(render_text(answer), end="")
+    print(present(answer, Path.cwd(), out), end="")
     return EXIT_OK
 
 
@@ -334,7 +350,7 @@ TERM_GRACE_SECONDS = 0.5
 
 
 def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
-    from bot.console import render_text, sanitize
+    from bot.console import present, sanitize
 
     interactive = sys.stdin.isatty()
     if interactive:
@@ -362,7 +378,7 @@ def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
             answer = session.run(console, line)
             if answer is None:
                 break
-            print(render_text(answer), flush=True)
+            print(present(answer, Path.cwd()), flush=True)
         except PhasebotError as exc:
             print(sanitize(exc.user_message()) + "\n", flush=True)
         except Exception as exc:

@@ -14,24 +14,14 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
-from bot.core.answer import (
-    Answer,
-    Bold,
-    ChannelMention,
-    Code,
-    Inline,
-    Mention,
-    RoleMention,
-    Text,
-    Time,
-    UserText,
-    render,
-)
+from bot.core.answer import Answer, Inline, Text, Time, plain_piece, render
+from bot.core.errors import InvalidRequest
 from bot.core.parse import parse
 from bot.core.runner import Runner
-from bot.core.state import Actor, Change, Place, Scope, Snapshot
+from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot
 from bot.core.surface import OpenGate, Request
 from bot.core.tracker import EventPage, Repository
 
@@ -53,14 +43,47 @@ class Console:
     def __init__(self, runner: Runner, channel: str = "console") -> None:
         self.runner = runner
         self.channel = channel
-        scope = Scope(PLATFORM, "", channel_id_for(channel), label=channel)
         actor = Actor("0", getpass.getuser())
-        self.request = Request(PLATFORM, actor, scope, OpenGate(), buttons=False)
+        self.request = Request(
+            PLATFORM, actor, scope_of(channel), OpenGate(), buttons=False, channel=scope_of
+        )
 
     async def execute(self, line: str) -> Answer:
         command, options = parse(line, PLATFORM)
         log.debug("console command /%s %s", command.name, options)
         return await self.runner.run(command.name, options, self.request)
+
+
+def scope_of(name: str) -> Scope:
+    """A console channel, by its name."""
+    name = name.strip().lstrip("#")
+    return Scope(PLATFORM, "", channel_id_for(name), label=name)
+
+
+def present(answer: Answer, folder: Path, out: Path | None = None) -> str:
+    """The answer as text, with what it posted elsewhere; its file saved to ``out`` (or
+    under its own name in ``folder``, never over an existing file)."""
+    shown = render_text(answer)
+    for post in answer.posts:
+        where = post.channel.name or post.channel.channel_id
+        shown += f"\nPosted in #{sanitize(where)}:\n{render_text(post.answer)}"
+    if answer.file is not None:
+        path = out or _free(folder / answer.file.name)
+        try:
+            path.write_bytes(answer.file.data)
+        except OSError as exc:
+            raise InvalidRequest(f"I couldn't save {path} ({exc.strerror}).") from None
+        shown += f"\nSaved {sanitize(str(path))} ({len(answer.file.data):,} bytes).\n"
+    return shown
+
+
+def _free(path: Path) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``... if it exists."""
+    found, number = path, 1
+    while found.exists():
+        number += 1
+        found = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return found
 
 
 class OnFirstUse:
@@ -102,8 +125,20 @@ class OnFirstUse:
             scope, limit, offset=offset, older_than=older_than, newer_than=newer_than
         )
 
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
+        return await (await self._repository()).channels(place)
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        return await (await self._repository()).events(scope, after, limit)
+
     async def setting(self, place: Place, key: str) -> str | None:
         return await (await self._repository()).setting(place, key)
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        return await (await self._repository()).places(platform, key)
+
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        return await (await self._repository()).claim(place, key, value, actor, at)
 
     async def set_setting(
         self, place: Place, key: str, value: str | None, actor: Actor, at: datetime
@@ -150,20 +185,9 @@ def sanitize(text: str) -> str:
 
 
 def _inline(piece: Inline, now: datetime) -> str:
-    match piece:
-        case str():
-            return piece
-        case Bold(words) | Code(words) | UserText(words):
-            return words
-        case Mention(_, name):
-            return f"@{name}"
-        case RoleMention(role_id):
-            return f"role {role_id}"
-        case ChannelMention(channel_id, name):
-            return f"#{name or channel_id}"
-        case Time(moment, _):
-            return _format_time(moment, now)
-    raise TypeError(piece)
+    if isinstance(piece, Time):
+        return _format_time(piece.moment, now)
+    return plain_piece(piece)
 
 
 def _format_time(moment: datetime, now: datetime) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core.content import load_content
@@ -23,6 +24,9 @@ from bot.core.runner import Runner
 from bot.core.search import Asker
 from bot.core.surface import App
 from bot.core.tracker import Clock, Repository, Tracker, utc_now
+
+if TYPE_CHECKING:
+    from bot.storage.targets import Target
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +69,42 @@ def load_services(content_dir: Path | None = None) -> Services:
     return services
 
 
+def database_target(settings: Settings) -> Target:
+    """The database the settings name: PostgreSQL at DATABASE_URL if it is set, else
+    the SQLite file at DATABASE_PATH."""
+    from bot.storage.targets import settings_target
+
+    url = settings.database_url
+    return settings_target(url.get_secret_value() if url else None, settings.database_path)
+
+
+async def open_database(settings: Settings) -> Repository:
+    """Open (and migrate) the database the settings name; the caller closes it."""
+    from bot.storage.targets import open_target
+
+    return await open_target(database_target(settings), pool_size=settings.database_pool_size)
+
+
 @asynccontextmanager
 async def open_repository(settings: Settings) -> AsyncIterator[Repository]:
     """The progress store the settings name, open for the duration of the block."""
-    from bot.storage import SQLiteRepository
-
-    repository = await SQLiteRepository.open(settings.database_path)
+    repository = await open_database(settings)
     try:
         yield repository
     finally:
-        await repository.close()
+        close = getattr(repository, "close", None)
+        if close is not None:
+            await close()
+
+
+def exclusive(repository: Repository, name: str) -> AbstractAsyncContextManager[object]:
+    """Held by one process at a time across every process on the database: an advisory
+    lock on PostgreSQL; nothing to hold on SQLite (one bot per file)."""
+    lock = getattr(repository, "exclusive", None)
+    if lock is None:
+        return nullcontext()
+    held: AbstractAsyncContextManager[object] = lock(name)
+    return held
 
 
 def make_runner(services: Services, repository: Repository, clock: Clock = utc_now) -> Runner:

@@ -7,15 +7,18 @@ It keeps what it is given exactly as the real backends do (the contract suite in
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot, Tick
 from bot.core.tracker import EventPage
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
 class _Channel:
     snapshot: Snapshot = field(default_factory=Snapshot)
+    label: str = ""
     ticks: dict[tuple[int, str, str], Tick] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
@@ -48,6 +51,7 @@ class MemoryRepository:
         if channel.snapshot.version != expected:
             return None
         channel.snapshot = Snapshot(change.state, {}, expected + 1)
+        channel.label = scope.label
         if change.reset:
             channel.ticks.clear()
             channel.events.clear()
@@ -93,6 +97,34 @@ class MemoryRepository:
             start = max(end - limit, 0)
             page = events[start:end]
         return EventPage(page, total, start if page else 0)
+
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
+        found = []
+        for (platform, workspace, channel), kept in self._channels.items():
+            if (platform, workspace) == (place.platform, place.workspace):
+                scope = Scope(platform, workspace, channel, label=kept.label)
+                snapshot = await self.load(scope)
+                if snapshot.state.phase_key is not None:
+                    found.append((scope, snapshot))
+        return sorted(found, key=lambda f: (f[1].state.since or _NEVER, f[0].channel))
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        channel = self._channels.get(scope.key)
+        return [e for e in channel.events if e.id > after][:limit] if channel else []
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        return [
+            (Place(*where[:3]), value)
+            for where, value in self._settings.items()
+            if where[0] == platform and where[3] == key
+        ]
+
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        where = (place.platform, place.workspace, place.channel, key)
+        if self._settings.get(where) == value:
+            return False
+        self._settings[where] = value
+        return True
 
     async def setting(self, place: Place, key: str) -> str | None:
         return self._settings.get((place.platform, place.workspace, place.channel, key))

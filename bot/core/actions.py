@@ -30,6 +30,8 @@ _PATTERNS: Final[Mapping[str, re.Pattern[str]]] = {
     "setphase": re.compile(rf"pb:setphase:(?P<phase>{_KEY})"),
     "cmp": re.compile(rf"pb:cmp:(?P<first>{_KEY}):(?P<second>{_KEY})"),
     "hist": re.compile(rf"pb:hist:(?P<way>older|newer):(?P<anchor>{_NUMBER}):(?P<size>{_NUMBER})"),
+    "ov": re.compile(r"pb:ov:(?P<page>[0-9]{1,9})"),
+    "status": re.compile(r"pb:status"),
     "reset": re.compile(rf"pb:reset:(?P<answer>yes|no):(?P<user>{_USER}):(?P<expires>{_NUMBER})"),
 }
 
@@ -66,6 +68,14 @@ def history(way: str, anchor: int, size: int) -> str:
     return f"{PREFIX}hist:{way}:{anchor}:{size}"
 
 
+def overview(page: int) -> str:
+    return f"{PREFIX}ov:{page}"
+
+
+def status() -> str:
+    return f"{PREFIX}status"
+
+
 def reset(answer: str, user_id: str, expires: int) -> str:
     return f"{PREFIX}reset:{answer}:{user_id}:{expires}"
 
@@ -81,7 +91,7 @@ def decode(action_id: object) -> Click:
         raise StaleAction()
     fields: dict[str, str | int] = {}
     for name, value in match.groupdict().items():
-        if re.fullmatch(_NUMBER, value) and name in ("anchor", "size", "expires"):
+        if re.fullmatch(_NUMBER, value) and name in ("anchor", "size", "expires", "page"):
             number = int(value)
             if number > MAX_ID:
                 raise StaleAction()

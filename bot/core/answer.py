@@ -118,10 +118,11 @@ def render(value: str | Text, inline: Callable[[Inline], str]) -> str:
 
 def plain(value: str | Text) -> str:
     """The words alone, without any markup (for logs, tests and matching)."""
-    return render(value, _plain)
+    return render(value, plain_piece)
 
 
-def _plain(piece: Inline) -> str:
+def plain_piece(piece: Inline) -> str:
+    """One piece's words (a time as ISO 8601)."""
     match piece:
         case str():
             return piece
@@ -197,6 +198,14 @@ class File:
 
 
 @dataclass(frozen=True, slots=True)
+class Post:
+    """A message for another channel (an announcement), sent after the answer."""
+
+    channel: ChannelMention
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     title: str = ""
     description: str | Text = ""
@@ -209,3 +218,4 @@ class Answer:
     replaces: bool = False
     """Shown in place of the message whose button or menu was used."""
     file: File | None = None
+    posts: tuple[Post, ...] = ()

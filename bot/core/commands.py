@@ -1,228 +1,51 @@
-"""Every command, declared once, with the core function that answers it.
+"""Every command, declared once: name, options (type, range, completion), description,
+example, who may run it and where it is offered.
 
-Each function takes the :class:`~bot.core.surface.App`, the
-:class:`~bot.core.surface.Request` and the command's options (already checked against
-the declaration by the runner) and returns an :class:`~bot.core.answer.Answer`. To add
-a command: declare it here with its function, then add one cog method in
-``bot/discord/cogs``; the console, Slack, ``/help`` and the manifest follow.
+The console's and Slack's parsers, ``/help`` and Slack's manifest are derived from these
+declarations, and the runner checks every call against them; the Discord cogs are
+checked against them by a structural test. To add a command: declare it here with its
+core function (in :mod:`bot.core.handlers`), then add one cog method in
+``bot/discord/cogs``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Final
 
-from bot.core import actions
-from bot.core.answer import Answer, Button, Menu, Style
-from bot.core.answer import Option as MenuOption
-from bot.core.errors import InvalidRequest, NotAllowed
+from bot.core import handlers
+from bot.core.answer import Answer
+from bot.core.export import FORMATS
 from bot.core.help import help_answer
-from bot.core.models import Phase
 from bot.core.progress import MAX_NOTE_LENGTH
-from bot.core.project import (
-    HISTORY_PAGE_SIZE,
-    check_answer,
-    editor_role_answer,
-    history_answer,
-    methodology_answer,
-    move_answer,
-    reset_answer,
-    reset_prompt,
-    status_answer,
-)
-from bot.core.state import MoveKind, Place, Scope
 from bot.core.surface import App, Command, Kind, Need, Option, Request, Where
 
-RESET_SECONDS: Final = 60
-"""How long a reset's confirm button works."""
-EDITOR_ROLE: Final = "editor_role"
-"""The setting naming the role (Discord) or user group (Slack) whose members are editors."""
 MAX_QUESTION: Final = 300
-NOT_TRACKED: Final = (
-    "Project tracking works in server channels and in DMs with me, not in this chat."
-)
-
-# -- knowledge -------------------------------------------------------------------------------
+EDITOR_ROLE: Final = handlers.EDITOR_ROLE
+TEAM: Final = "Team view"
 
 
 async def _help(app: App, request: Request) -> Answer:
     return help_answer(COMMANDS, request.platform)
 
 
-async def _phase(app: App, request: Request, name: str) -> Answer:
-    return phase_answer(app, request, app.catalog.phase(name))
-
-
-def phase_answer(app: App, request: Request, phase: Phase) -> Answer:
-    """A phase with ◀ ▶ to its neighbours and, where projects are tracked, a button
-    that makes it the channel's phase."""
-    before, after = app.catalog.neighbours(phase)
-    buttons: list[Button] = []
-    if before is not None:
-        buttons.append(Button(f"◀ {before.number} · {before.name}", actions.phase(before.key)))
-    if after is not None:
-        buttons.append(Button(f"{after.number} · {after.name} ▶", actions.phase(after.key)))
-    if request.scope is not None:
-        buttons.append(
-            Button("Set as this channel's phase", actions.set_phase(phase.key), Style.PRIMARY)
-        )
-    return replace(app.knowledge.phase_answer(phase), actions=tuple(buttons))
-
-
-async def _phases(app: App, request: Request) -> Answer:
-    return app.knowledge.phases()
-
-
-async def _compare(
-    app: App, request: Request, first: str, second: str, aspect: str | None = None
-) -> Answer:
-    answer = app.knowledge.compare(first, second, aspect)
-    catalog = app.catalog
-    a, b = catalog.subject(first), catalog.subject(second)
-    table = catalog.table_of(a)
-    chosen = catalog.aspect(table, aspect).key if aspect else actions.ALL_ASPECTS
-    options = [MenuOption("All aspects", actions.ALL_ASPECTS, chosen == actions.ALL_ASPECTS)]
-    options += [MenuOption(x.name, x.key, x.key == chosen) for x in table.aspects]
-    menu = Menu(actions.compare(a.key, b.key), "Show one aspect…", tuple(options))
-    return replace(answer, actions=(menu,))
-
-
-async def _methodology(app: App, request: Request, name: str, aspect: str | None = None) -> Answer:
-    return app.knowledge.methodology(name, aspect)
-
-
-async def _mlops(app: App, request: Request, aspect: str | None = None) -> Answer:
-    return app.knowledge.mlops(aspect)
-
-
-async def _ask(app: App, request: Request, question: str) -> Answer:
-    return app.asker.ask(question)
-
-
-# -- projects --------------------------------------------------------------------------------
-
-
-def scope_of(request: Request) -> Scope:
-    if request.scope is None:
-        raise NotAllowed(NOT_TRACKED)
-    return request.scope
-
-
-async def _status(app: App, request: Request) -> Answer:
-    return status_answer(await app.tracker.status(scope_of(request)), app.tracker.content)
-
-
-async def _move(
-    app: App, request: Request, kind: MoveKind, note: str | None, target: str | None = None
-) -> Answer:
-    move, status = await app.tracker.move(scope_of(request), request.actor, kind, target, note)
-    return move_answer(move, status, app.tracker.content)
-
-
-async def _set(app: App, request: Request, phase: str, note: str | None = None) -> Answer:
-    return await _move(app, request, "set", note, app.catalog.phase(phase).key)
-
-
-async def _next(app: App, request: Request, note: str | None = None) -> Answer:
-    return await _move(app, request, "next", note)
-
-
-async def _back(app: App, request: Request, note: str | None = None) -> Answer:
-    return await _move(app, request, "back", note)
-
-
-async def _check(app: App, request: Request, activity: str) -> Answer:
-    check, status = await app.tracker.check(scope_of(request), request.actor, activity)
-    return check_answer(check, status, app.tracker.content, request.actor)
-
-
-async def _set_methodology(app: App, request: Request, name: str) -> Answer:
-    subject = app.catalog.subject(name, app.catalog.methodologies)
-    change, status = await app.tracker.methodology(scope_of(request), request.actor, subject.key)
-    return methodology_answer(change, status, app.tracker.content, request.actor)
-
-
-async def _history(
-    app: App,
-    request: Request,
-    limit: int = HISTORY_PAGE_SIZE,
-    page: int = 1,
-    older_than: int | None = None,
-    newer_than: int | None = None,
-) -> Answer:
-    scope = scope_of(request)
-    offset = (page - 1) * limit
-    found = await app.tracker.history(
-        scope, limit, offset=offset, older_than=older_than, newer_than=newer_than
-    )
-    if not found.events and found.total and offset:  # past the end: the last page
-        last = (found.total - 1) // limit
-        found = await app.tracker.history(scope, limit, offset=last * limit)
-    shown = history_answer(found.events, found.total, found.newer, app.tracker.content, limit)
-    return shown.answer
-
-
-async def _reset(app: App, request: Request, confirm: bool = False) -> Answer:
-    scope = scope_of(request)
-    if request.buttons:
-        expires = int(app.tracker.clock().timestamp()) + RESET_SECONDS
-        return reset_prompt(request.actor, expires, RESET_SECONDS)
-    if not confirm:
-        raise InvalidRequest(
-            "This clears the channel's phase, checklist and history and can't be undone. "
-            "To go ahead: /project reset confirm:yes"
-        )
-    return await reset_now(app, request, scope)
-
-
-async def reset_now(app: App, request: Request, scope: Scope) -> Answer:
-    cleared = await app.tracker.reset(scope, request.actor)
-    return reset_answer(request.actor, cleared)
-
-
-async def _editor_role(
-    app: App, request: Request, role: str | None = None, clear: bool | None = None
-) -> Answer:
-    scope = scope_of(request)
-    group = request.platform == "slack"
-    kind = "user groups" if group else "roles"
-    if request.platform == "console":
-        raise InvalidRequest(
-            "Editor roles exist only in Discord servers; here you may change anything."
-        )
-    if scope.private:
-        raise InvalidRequest(
-            f"Editor {kind} exist only in {'workspaces' if group else 'servers'}; "
-            "in a DM the progress is yours."
-        )
-    option = "group" if group else "role"
-    if (role is None) == (not clear):
-        raise InvalidRequest(
-            f"Give either `{option}:` to set the editor {option} or `clear:true` to remove it."
-        )
-    value = None if clear else role
-    place = Place(scope.platform, scope.workspace)
-    await app.tracker.set_setting(place, EDITOR_ROLE, value, request.actor)
-    return editor_role_answer(value, request.actor, group=group)
-
-
-async def _editor_group(
-    app: App, request: Request, group: str | None = None, clear: bool | None = None
-) -> Answer:
-    """Slack's name for the editor role: a user group, stored under the same setting."""
-    return await _editor_role(app, request, group, clear)
-
-
 # -- the declarations ------------------------------------------------------------------------
 
 _NOTE = Option("note", "Why (optional)", max_length=MAX_NOTE_LENGTH, rest=True)
+_PAGE = Option(
+    "page",
+    "Which page (1 is the first)",
+    Kind.INTEGER,
+    min_value=1,
+    max_value=10**6,
+    platforms=frozenset({"console"}),
+)
 
 COMMANDS: Final[tuple[Command, ...]] = (
     Command(
         "phase",
         "One SDLC phase: its objective and activities.",
         "/phase name:testing",
-        _phase,
+        handlers.phase,
         (
             Option(
                 "name",
@@ -238,13 +61,13 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "phases",
         "The software development life cycle and its phases, in order.",
         "/phases",
-        _phases,
+        handlers.phases,
     ),
     Command(
         "compare",
         "Compare two methodologies, or MLOps and DevOps.",
         "/compare first:agile second:spiral",
-        _compare,
+        handlers.compare,
         (
             Option(
                 "first",
@@ -273,7 +96,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "methodology",
         "One methodology's profile, or one aspect of it.",
         "/methodology name:v-model aspect:testing",
-        _methodology,
+        handlers.methodology,
         (
             Option(
                 "name",
@@ -295,7 +118,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "mlops",
         "How MLOps differs from DevOps, whole or one aspect.",
         "/mlops aspect:testing",
-        _mlops,
+        handlers.mlops,
         (
             Option(
                 "aspect",
@@ -310,7 +133,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "ask",
         "Ask about the SDLC, methodologies or MLOps in your own words.",
         "/ask question:how flexible is waterfall?",
-        _ask,
+        handlers.ask,
         (
             Option(
                 "question",
@@ -328,14 +151,14 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project status",
         "The project's phase, progress and checklist.",
         "/project status",
-        _status,
+        handlers.status,
         where=Where.PROJECTS,
     ),
     Command(
         "project set",
         "Move the project to a phase.",
         "/project set phase:design",
-        _set,
+        handlers.set_phase,
         (
             Option("phase", "The phase to move to", required=True, complete="phase"),
             _NOTE,
@@ -347,7 +170,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project next",
         "Move the project one phase forward.",
         "/project next note:specs signed off",
-        _next,
+        handlers.next_phase,
         (_NOTE,),
         need=Need.EDITOR,
         where=Where.PROJECTS,
@@ -356,7 +179,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project back",
         "Move the project one phase back.",
         "/project back note:rework",
-        _back,
+        handlers.back,
         (_NOTE,),
         need=Need.EDITOR,
         where=Where.PROJECTS,
@@ -365,7 +188,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project check",
         "Tick or untick an activity of the current phase.",
         "/project check activity:fix-bugs",
-        _check,
+        handlers.check,
         (
             Option(
                 "activity",
@@ -382,7 +205,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project methodology",
         "Set the process model: Waterfall, Agile, Spiral or V-Model.",
         "/project methodology name:agile",
-        _set_methodology,
+        handlers.set_methodology,
         (
             Option(
                 "name",
@@ -399,7 +222,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project history",
         "Who moved the project, when and why.",
         "/project history limit:10",
-        _history,
+        handlers.history,
         (
             Option(
                 "limit",
@@ -424,7 +247,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project reset",
         "Clear this channel's phase, checklist and history (asks first).",
         "/project reset",
-        _reset,
+        handlers.reset,
         (
             Option(
                 "confirm",
@@ -441,7 +264,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project editor-role",
         "Set the role whose members may change phases here.",
         "/project editor-role role:@leads",
-        _editor_role,
+        handlers.editor_role,
         (
             Option("role", "Members of this role may change phases", Kind.ROLE),
             Option("clear", "Remove the editor role", Kind.BOOLEAN, placeholder="true"),
@@ -454,7 +277,7 @@ COMMANDS: Final[tuple[Command, ...]] = (
         "project editor-group",
         "Set the user group whose members may change phases here.",
         "/project editor-group group:@leads",
-        _editor_group,
+        handlers.editor_group,
         (
             Option(
                 "group",
@@ -467,6 +290,83 @@ COMMANDS: Final[tuple[Command, ...]] = (
         need=Need.MANAGER,
         where=Where.PROJECTS,
         platforms=frozenset({"slack"}),
+    ),
+    Command(
+        "project overview",
+        "Every tracked channel here: phase, progress, since when and by whom.",
+        "/project overview",
+        handlers.overview,
+        (
+            Option(
+                "page",
+                "Which page (1 is the first)",
+                Kind.INTEGER,
+                min_value=1,
+                max_value=10**6,
+                platforms=frozenset({"console"}),
+            ),
+        ),
+        section=TEAM,
+        where=Where.PROJECTS,
+    ),
+    Command(
+        "project timeline",
+        "A picture of a channel's phases over time.",
+        "/project timeline",
+        handlers.timeline,
+        (Option("channel", "Another channel's timeline (default: this one)", Kind.CHANNEL),),
+        section=TEAM,
+        where=Where.PROJECTS,
+    ),
+    Command(
+        "project export",
+        "This channel's whole history as a file.",
+        "/project export format:csv",
+        handlers.export,
+        (
+            Option(
+                "format",
+                "csv, json or markdown",
+                required=True,
+                choices=FORMATS,
+                placeholder="csv|json|markdown",
+            ),
+        ),
+        section=TEAM,
+        where=Where.PROJECTS,
+    ),
+    Command(
+        "project announce",
+        "Also post every change of phase here in another channel.",
+        "/project announce channel:#releases",
+        handlers.announce,
+        (
+            Option("channel", "Where to announce moves", Kind.CHANNEL),
+            Option("clear", "Stop announcing", Kind.BOOLEAN, placeholder="true"),
+        ),
+        need=Need.MANAGER,
+        section=TEAM,
+        where=Where.PROJECTS,
+    ),
+    Command(
+        "project remind",
+        "Remind this channel when its phase hasn't changed for a while.",
+        "/project remind days:14",
+        handlers.remind,
+        (
+            Option(
+                "days",
+                "Days in one phase before a reminder",
+                Kind.INTEGER,
+                min_value=1,
+                max_value=90,
+                placeholder="<1-90>",
+            ),
+            Option("off", "Stop reminders", Kind.BOOLEAN, placeholder="true"),
+        ),
+        need=Need.EDITOR,
+        section=TEAM,
+        where=Where.PROJECTS,
     ),
 )
 

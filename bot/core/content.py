@@ -2,10 +2,12 @@
 
 A content directory holds four TOML files: ``sdlc.toml`` (the life cycle and its
 phases), ``methodologies.toml`` and ``mlops.toml`` (comparison tables) and
-``aliases.toml`` (words users type). :func:`load_content` parses them, validates
-each against the models and then checks the whole: unique keys, a value for every
-aspect of every subject, aliases that point somewhere and are claimed once. Every
-problem names the file, the entry and the field, and all of them are reported at once.
+``aliases.toml`` (words users type), and optionally ``vocabulary.toml`` (the everyday
+words ``/ask`` understands). :func:`load_content` parses them, validates each against
+the models and then checks the whole: unique keys, a value for every aspect of every
+subject, aliases that point somewhere and are claimed once, synonyms that mean words
+the content has. Every problem names the file, the entry and the field, and all of them
+are reported at once.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.core.errors import ContentError
-from bot.core.models import SDLC, Aliases, Content, Table
-from bot.core.text import normalize
+from bot.core.matching import stem
+from bot.core.models import SDLC, Aliases, Content, Table, Vocabulary
+from bot.core.text import MAX_PHRASE, normalize, words
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ M = TypeVar("M", bound=BaseModel)
 
 SDLC_FILE = "sdlc.toml"
 ALIASES_FILE = "aliases.toml"
+VOCABULARY_FILE = "vocabulary.toml"
 TABLE_FILES = ("methodologies.toml", "mlops.toml")
 METHODOLOGIES = "methodologies"
 MLOPS = "mlops"
@@ -58,6 +62,7 @@ def load_content(directory: Path | None = None) -> Content:
     sdlc = _parse(directory, SDLC_FILE, SDLC, problems)
     tables = [_parse(directory, name, Table, problems) for name in TABLE_FILES]
     aliases = _parse(directory, ALIASES_FILE, Aliases, problems)
+    vocabulary = _parse(directory, VOCABULARY_FILE, Vocabulary, problems, required=False)
     # Check whatever parsed, so one run reports every problem it can find.
     if sdlc is not None:
         problems.extend(_check_sdlc(sdlc))
@@ -70,18 +75,27 @@ def load_content(directory: Path | None = None) -> Content:
     if aliases is not None:
         problems.extend(_check_aliases(sdlc, tables, aliases))
     problems.extend(_check_tracking_keys(sdlc, tables[0]))
-    if problems or sdlc is None or aliases is None:
+    complete = sdlc is not None and aliases is not None and len(parsed) == len(tables)
+    if vocabulary is not None and sdlc is not None and aliases is not None and complete:
+        problems.extend(_check_vocabulary(vocabulary, sdlc, parsed, aliases))
+    if problems or sdlc is None or aliases is None or vocabulary is None:
         raise ContentError(problems)
-    content = Content(sdlc=sdlc, tables=tuple(parsed), aliases=aliases)
+    content = Content(sdlc=sdlc, tables=tuple(parsed), aliases=aliases, vocabulary=vocabulary)
     log.debug("loaded content from %s: %d phases", directory, len(sdlc.phases))
     return content
 
 
-def _parse(directory: Path, name: str, model: type[M], problems: list[str]) -> M | None:
+def _parse(
+    directory: Path, name: str, model: type[M], problems: list[str], *, required: bool = True
+) -> M | None:
+    """The file's model, or None with its problems added (an optional file that is
+    missing is an empty model)."""
     path = directory / name
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if not required:
+            return model()
         problems.append(f"{name}: file is missing")
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -270,3 +284,54 @@ def _check_alias_group(
             continue
         alias_claims[word] = (alias, target)
     return problems
+
+
+def _check_vocabulary(
+    vocabulary: Vocabulary, sdlc: SDLC, tables: list[Table], aliases: Aliases
+) -> list[str]:
+    """Each phrase must be words /ask can read; each synonym must mean words the
+    content has (a word counts in any of its forms: 'pipeline' is in 'CI/CD pipelines')."""
+    problems: list[str] = []
+    known: set[str] | None = None  # the stems of the content's words, made when needed
+    for group, phrases in (("synonyms", vocabulary.synonyms), ("overview", vocabulary.overview)):
+        where = f"{VOCABULARY_FILE}: entry {group}"
+        for phrase in phrases:
+            count = len(words(phrase))
+            if not count:
+                problems.append(f"{where}, field '{phrase}': has no letters or digits")
+            elif count > MAX_PHRASE:
+                problems.append(
+                    f"{where}, field '{phrase}': has {count} words; "
+                    f"/ask reads names of up to {MAX_PHRASE}"
+                )
+    where = f"{VOCABULARY_FILE}: entry synonyms"
+    for phrase, meanings in vocabulary.synonyms.items():
+        for meaning in meanings:
+            tokens = words(meaning)
+            if not tokens:
+                problems.append(f"{where}, field '{phrase}': '{meaning}' has no letters or digits")
+                continue
+            if known is None:
+                known = _content_stems(sdlc, tables, aliases)
+            missing = [w for w in tokens if stem(w) not in known]
+            if missing:
+                problems.append(
+                    f"{where}, field '{phrase}': '{meaning}' is not in the content "
+                    f"(no name, alias or text has '{missing[0]}')"
+                )
+    return problems
+
+
+def _content_stems(sdlc: SDLC, tables: list[Table], aliases: Aliases) -> set[str]:
+    """The stems of every word of the content: texts, names, keys and aliases."""
+    texts: list[str] = [sdlc.sdlc.title, sdlc.sdlc.definition, sdlc.sdlc.goal, sdlc.sdlc.overview]
+    for phase in sdlc.phases:
+        texts += [phase.key, phase.name, phase.objective]
+        texts += [activity.text for activity in phase.activities]
+    for table in tables:
+        texts += [table.title, *(f"{s.key} {s.name}" for s in table.subjects)]
+        for aspect in table.aspects:
+            texts += [aspect.key, aspect.name, *aspect.values.values()]
+    texts += [*aliases.phases, *aliases.subjects]
+    texts += [alias for group in aliases.aspects.values() for alias in group]
+    return {stem(word) for word in set(words(" ".join(texts)))}

@@ -30,17 +30,29 @@ class ContentError(PhasebotError):
 
 
 class NotFound(PhasebotError):
-    """A name typed by a user matched nothing. Suggests close matches."""
+    """A name typed by a user matched nothing. Suggests close matches.
+
+    With nothing close, ``known`` (names of what there is, the first few of them) and
+    ``more`` (how many others there are) say what could have been typed.
+    """
 
     kind = "entry"
 
     def __init__(
-        self, query: str, suggestions: Sequence[str] = (), *, kind: str | None = None
+        self,
+        query: str,
+        suggestions: Sequence[str] = (),
+        *,
+        kind: str | None = None,
+        known: Sequence[str] = (),
+        more: int = 0,
     ) -> None:
         self.query = query
         self.suggestions = tuple(suggestions)
         if kind is not None:
             self.kind = kind
+        self.known = tuple(known)
+        self.more = more
         super().__init__(self.user_message())
 
     def user_message(self) -> str:
@@ -50,6 +62,11 @@ class NotFound(PhasebotError):
         if self.suggestions:
             quoted = ", ".join(f"“{s}”" for s in self.suggestions)
             text += f" Did you mean {quoted}?"
+        elif self.known:
+            names = ", ".join(self.known)
+            if self.more > 0:
+                names += f" and {self.more} more"
+            text += f" Nothing is close; I know {names}."
         return text
 
 

@@ -19,20 +19,20 @@ WHO_MAY_CHANGE: Final = {
 def help_answer(commands: Sequence[Command], platform: str) -> Answer:
     offered = [c for c in commands if c.offered_on(platform)]
 
-    def listing(group: str | None) -> Text:
+    def listing(heading: str) -> Text:
         return lines(
             text(Code(c.usage(platform)), f" — {c.description} e.g. ", Code(c.example))
             for c in offered
-            if c.group == group
+            if c.heading == heading
         )
 
     return Answer(
         title="phasebot commands",
         description="Answers about the software development life cycle and MLOps, "
         "and this channel's project phase.",
-        fields=(
-            Field("Knowledge", listing(None)),
-            Field("Project tracking", listing("project")),
+        fields=tuple(
+            Field(heading, listing(heading))
+            for heading in dict.fromkeys(c.heading for c in offered)
         ),
         footer=WHO_MAY_CHANGE.get(platform, ""),
     )

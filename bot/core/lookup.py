@@ -1,27 +1,30 @@
 """Finding content by what users type: key, alias, number, name, prefix, typo.
 
 :class:`Catalog` indexes a loaded :class:`~bot.core.models.Content` once and then
-answers lookups (raising typed ``Unknown*`` errors with "did you mean" suggestions)
-and autocomplete queries (best match first, at most 25).
+answers lookups (raising typed ``Unknown*`` errors with "did you mean" suggestions when
+a name is close, else the names there are) and autocomplete queries (best match first,
+at most 25).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypedDict, TypeVar
 
 from bot.core.content import METHODOLOGIES, MLOPS
 from bot.core.errors import PhaseNumberOutOfRange, UnknownAspect, UnknownPhase, UnknownSubject
+from bot.core.matching import Matcher
 from bot.core.models import Aspect, Content, Phase, Subject, Table
 from bot.core.text import normalize
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
+
+MAX_LISTED = 12
+"""Names an "I don't know" message lists when nothing is close (then how many more)."""
 
 CHOICE_LABEL_LIMIT = 100
 """Discord's limit on a choice's label."""
@@ -50,9 +53,8 @@ class _Index(Generic[T]):
       order that stops once enough entries are found;
     * substrings: one string holding every name, grouped by entry in content order,
       searched with ``str.find`` (C speed) and skipping to the next entry after a hit;
-    * typos: :mod:`difflib` against the names whose length could match at all; when
-      there are very many of those, first narrowed to the ones sharing the most letter
-      triples with the word.
+    * typos: the names close to the word (:class:`~bot.core.matching.Matcher`), which
+      only compares names of a similar length and the same first (or second) letter.
     """
 
     def __init__(self, entries: Sequence[T]) -> None:
@@ -65,9 +67,7 @@ class _Index(Generic[T]):
         self._words: list[str] = []  # the names of _sorted, in the same order
         self._haystack = ""  # _SEP + name for every name, grouped by entry, content order
         self._starts: list[int] = [0]  # where each entry's names begin in _haystack (+ end)
-        self._by_length: dict[int, list[str]] = {}  # names by length, in insertion order
-        self._names: list[str] = []  # insertion order (only for large indexes)
-        self._grams: dict[str, list[int]] = {}  # letter triple -> indexes into _names
+        self._matcher = Matcher(())
 
     def add(self, name: str, entry: T) -> None:
         word = normalize(name)
@@ -98,16 +98,7 @@ class _Index(Generic[T]):
         starts.append(offset)
         self._haystack = "".join(blocks)
         self._starts = starts
-        self._by_length = {}
-        for word in self.exact:
-            self._by_length.setdefault(len(word), []).append(word)
-        if len(self.exact) > _EXACT_TYPO_NAMES:
-            self._names = list(self.exact)
-            grams: defaultdict[str, list[int]] = defaultdict(list)
-            for i, word in enumerate(self._names):
-                for gram in _grams(word):
-                    grams[gram].append(i)
-            self._grams = dict(grams)
+        self._matcher = Matcher(self.exact, longest=MAX_TYPED_NAME)
 
     def _entries_at(self, positions: Iterable[int]) -> list[T]:
         return [self.entries[i] for i in positions]
@@ -146,50 +137,13 @@ class _Index(Generic[T]):
         return self._entries_at(self._scan(word, limit))
 
     def close(self, word: str, limit: int = 3) -> list[T]:
-        """Entries whose names are close to ``word`` (typos), best first."""
-        names = difflib.get_close_matches(
-            word, self._typo_candidates(word), n=limit * 3, cutoff=_TYPO_CUTOFF
-        )
+        """Entries whose names are close to ``word`` (typos), the closest first."""
         out: list[T] = []
-        for name in names:
+        for name in self._matcher.close(word, limit * 3):
             entry = self.exact[name]
             if entry not in out:
                 out.append(entry)
         return out[:limit]
-
-    def _typo_candidates(self, word: str) -> list[str]:
-        """The names difflib could find close to ``word`` (at the cutoff).
-
-        difflib first rejects a name whose length alone keeps the ratio under the cutoff
-        (``real_quick_ratio``), so leaving those out changes nothing. If very many names
-        remain (huge content), only the ones sharing the most letter triples with ``word``
-        are compared.
-        """
-        size = len(word)
-        lengths = {n for n in self._by_length if _ratio(min(size, n), size + n) >= _TYPO_CUTOFF}
-        count = sum(len(self._by_length[n]) for n in lengths)
-        if count <= _EXACT_TYPO_NAMES or not self._grams:
-            # (difflib's result does not depend on the order of its candidates)
-            return [name for n in sorted(lengths) for name in self._by_length[n]]
-        grams = sorted(_grams(word), key=lambda g: len(self._grams.get(g, ())))
-        counts: Counter[int] = Counter()
-        used = 0
-        for gram in grams:
-            postings = self._grams.get(gram)
-            if not postings:
-                continue
-            if used >= _MAX_GRAMS or (used >= _RARE_GRAMS and len(postings) > _COMMON_GRAM):
-                break
-            counts.update(postings)
-            used += 1
-        names = self._names
-        picked: list[int] = []
-        for i, _count in counts.most_common():
-            if len(names[i]) in lengths:
-                picked.append(i)
-                if len(picked) == _TYPO_CANDIDATES:
-                    break
-        return [names[i] for i in sorted(picked)]
 
     def find(self, query: str) -> T | None:
         """Exact name or alias, then a prefix that means one entry only."""
@@ -240,26 +194,8 @@ _AFTER_ALL = chr(0x10FFFF)
 _DENSE_PREFIX = 64
 """More names than this under one prefix: find the first few entries in content order."""
 
-_TYPO_CUTOFF = 0.6
-_EXACT_TYPO_NAMES = 500
-"""Up to this many names of a plausible length, a typo is compared with every one."""
-_TYPO_CANDIDATES = 40
-"""Otherwise with this many: those sharing the most letter triples with the typo."""
-_MAX_GRAMS = 8
-"""Letter triples counted: the rarest (they say the most; a typo changes only a few)."""
-_RARE_GRAMS = 3
-_COMMON_GRAM = 1000
-"""A letter triple in more names than this says little: counted only among the 3 rarest."""
-
-
-def _grams(word: str) -> set[str]:
-    padded = f"\x02{word}\x03"
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def _ratio(matches: int, length: int) -> float:
-    """difflib's ratio formula (for its length-only upper bound, ``real_quick_ratio``)."""
-    return 2.0 * matches / length if length else 1.0
+MAX_TYPED_NAME = 64
+"""Longest name looked for when typed with a typo (a key is at most 64 characters)."""
 
 
 class Catalog:
@@ -337,13 +273,9 @@ class Catalog:
             raise PhaseNumberOutOfRange(int(number.group(1)), len(self.phases))
         phase = self._phases.find(query)
         if phase is None:
-            raise UnknownPhase(query.strip(), self._suggest_phases(query))
+            suggestions = _suggest(self._phases, query)
+            raise UnknownPhase(query.strip(), suggestions, **_known(suggestions, self.phases))
         return phase
-
-    def _suggest_phases(self, query: str) -> list[str]:
-        word = normalize(query)
-        candidates = self._phases.prefixed(word, 3) or self._phases.close(word)
-        return [p.name for p in candidates[:3]]
 
     def complete_phase(self, current: str) -> list[Choice]:
         number = _PHASE_NUMBER.match(current)
@@ -377,10 +309,14 @@ class Catalog:
         found = self._subjects.find(query)
         if found is not None and (table is None or self.table_of(found) is table):
             return found
-        pool = self._subjects.rank(query)
+        pool = self._subjects.rank(query) if normalize(query) else []
         if table is not None:
-            pool = [s for s in pool if self.table_of(s) is table] or list(table.subjects)
-        raise UnknownSubject(query.strip(), [s.name for s in pool[:3]], kind=_subject_kind(table))
+            pool = [s for s in pool if self.table_of(s) is table]
+        suggestions = [s.name for s in pool[:3]]
+        subjects = table.subjects if table is not None else self._subjects.entries
+        raise UnknownSubject(
+            query.strip(), suggestions, kind=_subject_kind(table), **_known(suggestions, subjects)
+        )
 
     def table_of(self, subject: Subject) -> Table:
         return self._subject_table[subject.key]
@@ -397,15 +333,48 @@ class Catalog:
         index = self._aspects[table.key]
         found = index.find(query)
         if found is None:
-            word = normalize(query)
-            suggestions = index.prefixed(word, 3) or index.close(word)
-            names = [a.name for a in suggestions[:3]]
-            raise UnknownAspect(query.strip(), names, kind=f"aspect of {table.title}")
+            names = _suggest(index, query)
+            raise UnknownAspect(
+                query.strip(),
+                names,
+                kind=f"aspect of {table.title}",
+                **_known(names, table.aspects),
+            )
         return found
 
     def complete_aspect(self, table: Table, current: str) -> list[Choice]:
         ranked = self._aspects[table.key].rank(current, MAX_CHOICES)
         return [Choice(_label(a.name), a.key) for a in ranked[:MAX_CHOICES]]
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _suggest(index: _Index[N], query: str) -> list[str]:
+    """Names of the (up to 3) entries that start like ``query`` or are close to it; none
+    for a query with no letters or digits ('🚀' is close to nothing)."""
+    word = normalize(query)
+    if not word:
+        return []
+    return [entry.name for entry in (index.prefixed(word, 3) or index.close(word))[:3]]
+
+
+class _Known(TypedDict):
+    known: Sequence[str]
+    more: int
+
+
+def _known(suggestions: Sequence[str], entries: Sequence[_Named]) -> _Known:
+    """What there is, for a message with no suggestion: the first names and the rest."""
+    if suggestions:
+        return {"known": (), "more": 0}
+    shown = [entry.name for entry in entries[:MAX_LISTED]]
+    return {"known": shown, "more": len(entries) - len(shown)}
 
 
 def _label(name: str) -> str:

@@ -98,12 +98,31 @@ class Aliases(Frozen):
     aspects: dict[Key, dict[str, Key]] = Field(default_factory=dict)
 
 
+Certainty = Annotated[float, Field(gt=0, le=1)]
+"""How surely a word names something: more than 0, at most 1."""
+
+
+class Vocabulary(Frozen):
+    """Words users type in ``/ask``, with what they mean in the content.
+
+    ``synonyms``: a word or phrase -> words of the content (names, aliases or words of
+    the texts) it means. ``overview``: words that name the life cycle as a whole, with
+    how surely they do.
+    """
+
+    synonyms: dict[str, Annotated[tuple[Text, ...], Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
+    overview: dict[str, Certainty] = Field(default_factory=dict)
+
+
 class Content(Frozen):
     """Everything the bot knows, validated as a whole."""
 
     sdlc: SDLC
     tables: tuple[Table, ...]
     aliases: Aliases
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
 
     @property
     def phases(self) -> tuple[Phase, ...]:

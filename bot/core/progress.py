@@ -21,13 +21,11 @@ Rules in short:
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Final
 
 from bot.core.content import ITERATION_END_KEYS, METHODOLOGIES
 from bot.core.errors import (
@@ -41,6 +39,7 @@ from bot.core.errors import (
     UnknownSubject,
 )
 from bot.core.lookup import Choice
+from bot.core.matching import close_entries
 from bot.core.models import Activity, Content, Phase, Subject
 from bot.core.state import (
     Actor,
@@ -71,7 +70,6 @@ LOOP_FROM_KEY: Final = ITERATION_END_KEYS[-1]
 TICKED: Final = "☑"
 UNTICKED: Final = "☐"
 
-T = TypeVar("T")
 
 _NUMBER = re.compile(r"^\s*#?([0-9]{1,9})\.?\s*$")
 
@@ -248,7 +246,8 @@ def resolve_activity(phase: Phase, text: str) -> Activity:
 
     Tried in order: the key, a number 1..n, the exact text (any case), the text with
     punctuation ignored, then a case-insensitive prefix or substring of the text
-    that matches one activity only. Otherwise :class:`UnknownActivity` with suggestions.
+    that matches one activity only. Otherwise :class:`UnknownActivity` with suggestions:
+    the activities it matches, or the ones whose text or key is close to it.
     """
     query = text.strip()
     found = phase.activity(query)
@@ -285,10 +284,7 @@ def resolve_activity(phase: Phase, text: str) -> Activity:
                 candidates = matches
                 break
     if not candidates:
-        texts = {a.text.casefold(): a for a in activities}
-        texts.update({a.key: a for a in activities})
-        close = difflib.get_close_matches(folded, list(texts), n=6, cutoff=0.5)
-        candidates = _unique([texts[c] for c in close])
+        candidates = close_entries(activities, _activity_names, query)
     raise UnknownActivity(query, [a.text for a in candidates[:3]], kind=_activity_kind(phase))
 
 
@@ -386,6 +382,8 @@ def activity_choices(status: ProjectStatus, content: Content, typed: str = "") -
 
         hits = [a for a in activities if matches(a)]
         activities = sorted(hits, key=lambda a: not a.text.casefold().startswith(folded))
+        if not activities:  # a typo: the close ones
+            activities = close_entries(phase.activities, _activity_names, query)
     return [Choice(activity_label(a, a.key in status.ticks), a.key) for a in activities]
 
 
@@ -401,13 +399,9 @@ def clip(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
+def _activity_names(activity: Activity) -> tuple[str, str]:
+    return activity.text, activity.key
+
+
 def _activity_kind(phase: Phase) -> str:
     return f"checklist item of {phase.name}"
-
-
-def _unique(items: Iterable[T]) -> list[T]:
-    out: list[T] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out

@@ -8,9 +8,8 @@ notes and, as a last resort, over-long content lines are shortened.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import Final, NamedTuple
+from typing import Final
 
 from bot.core import actions
 from bot.core.answer import (
@@ -43,26 +42,14 @@ from bot.core.progress import (
     phase_by_key,
     progress_bar,
 )
-from bot.core.state import Actor, Check, Event, MethodologyChange, Move, ProjectStatus
-
-HISTORY_PAGE_SIZE: Final = 10
-"""History lines per page. 10 lines of at most ~330 characters fit one description."""
+from bot.core.state import Actor, Check, MethodologyChange, Move, ProjectStatus
 
 FIELD_VALUE_LIMIT: Final = 1024
 DESCRIPTION_LIMIT: Final = 4096
 TITLE_LIMIT: Final = 256
-HISTORY_BUDGET: Final = 6000 - 400
-"""Room for a page's lines in one message (6000 in all), leaving some for the rest."""
 
 START_HINT: Final = Code("/project set phase:1")
 REWORK_MARK: Final = "rework ↺"
-
-
-class HistoryPage(NamedTuple):
-    """One page of history and how many pages there are (at least 1)."""
-
-    answer: Answer
-    pages: int
 
 
 def width(value: str | Text) -> int:
@@ -143,7 +130,7 @@ def checklist(phase: Phase, status: ProjectStatus) -> Text:
         if tick is None:
             rows.append((f"{UNTICKED} ", activity.text, ()))
         else:
-            rows.append((f"{TICKED} ", activity.text, (" — ", _person(tick.actor))))
+            rows.append((f"{TICKED} ", activity.text, (" — ", person(tick.actor))))
     return _fit_rows(rows, FIELD_VALUE_LIMIT)
 
 
@@ -153,7 +140,7 @@ def _since_line(status: ProjectStatus) -> Text:
     if state.since is not None:
         parts += ["Since ", Time(state.since)]
     if state.set_by is not None:
-        parts += [" by " if parts else "By ", _person(state.set_by)]
+        parts += [" by " if parts else "By ", person(state.set_by)]
     return tuple(parts)
 
 
@@ -178,12 +165,12 @@ def move_answer(move: Move, status: ProjectStatus, content: Content) -> Answer:
     target = phase_by_key(content, move.to_key)
     source = phase_by_key(content, move.from_key)
     title = f"Moved to {phase_title(target, total)}" if target else f"Moved to {move.to_key}"
-    arrow = Bold(_phase_name(target, move.to_key))
+    arrow = Bold(phase_name(target, move.to_key))
     parts: list[Inline | Text] = []
     if move.from_key is None:
         parts.append(("Started at ", arrow))
     else:
-        parts.append((f"{_phase_name(source, move.from_key)} → ", arrow))
+        parts.append((f"{phase_name(source, move.from_key)} → ", arrow))
     if target is not None:
         parts.append(progress_bar(target.number, total))
     parts.append(_since_line(status))
@@ -197,7 +184,7 @@ def move_answer(move: Move, status: ProjectStatus, content: Content) -> Answer:
             ("🔁 Iteration ", Bold(str(move.iteration_after)), " starts with a fresh checklist.")
         )
     if move.note:
-        parts.append(("> ", UserText(clip(_one_line(move.note), MAX_NOTE_LENGTH))))
+        parts.append(("> ", UserText(clip(one_line(move.note), MAX_NOTE_LENGTH))))
     fields: tuple[Field, ...] = ()
     if target is not None:
         fields = (Field(f"Checklist · {target.name}", checklist(target, status)),)
@@ -205,7 +192,7 @@ def move_answer(move: Move, status: ProjectStatus, content: Content) -> Answer:
         title=clip(title, TITLE_LIMIT),
         description=lines(parts),
         fields=fields,
-        footer=" · ".join(_marks(move.rework, move.new_iteration, move.iteration_after)),
+        footer=" · ".join(marks(move.rework, move.new_iteration, move.iteration_after)),
         tone=Tone.WARNING if move.rework else Tone.SUCCESS,
     )
 
@@ -217,8 +204,8 @@ def check_answer(check: Check, status: ProjectStatus, content: Content, actor: A
     words = activity.text if activity else check.activity_key
     verb = "Ticked" if check.checked else "Unticked"
     mark = TICKED if check.checked else UNTICKED
-    limit = DESCRIPTION_LIMIT - width((_person(actor),)) - 4
-    description = (f"{mark} {clip(words, limit)}\nby ", _person(actor))
+    limit = DESCRIPTION_LIMIT - width((person(actor),)) - 4
+    description = (f"{mark} {clip(words, limit)}\nby ", person(actor))
     fields: tuple[Field, ...] = ()
     if phase is not None:
         done = sum(1 for a in phase.activities if a.key in status.ticks)
@@ -248,7 +235,7 @@ def methodology_answer(
         )
     else:
         rule = ("Sequential: moving back to an earlier phase is recorded as rework ↺.",)
-    parts: list[Text] = [(f"{before} → ", Bold(after)), ("by ", _person(actor)), rule]
+    parts: list[Text] = [(f"{before} → ", Bold(after)), ("by ", person(actor)), rule]
     if iterative:
         parts.append(("Iteration ", Bold(str(status.state.iteration))))
     return Answer(title=f"Methodology set to {after}", description=lines(parts), tone=Tone.SUCCESS)
@@ -259,7 +246,7 @@ def reset_prompt(actor: Actor, expires: int, seconds: int) -> Answer:
     return Answer(
         description=(
             "Clear this channel's phase, checklist and history? This can't be undone. Only ",
-            _person(actor),
+            person(actor),
             f" can confirm, within {seconds} seconds.",
         ),
         actions=(
@@ -283,7 +270,7 @@ def reset_answer(actor: Actor, cleared: bool = True) -> Answer:
     return Answer(
         title="Project progress reset",
         description=text(
-            _person(actor),
+            person(actor),
             " cleared this project's phase, checklist and history. "
             "The methodology is kept. Start again with ",
             START_HINT,
@@ -302,7 +289,7 @@ def editor_role_answer(role_id: str | None, actor: Actor, group: bool = False) -
     """The result of setting (or clearing, ``role_id`` None) who may change progress:
     a Discord server's editor role, or (``group``) a Slack workspace's user group."""
     kind = "editor group" if group else "editor role"
-    who = _person(actor)
+    who = person(actor)
     if role_id is None:
         return Answer(
             title=f"{kind.capitalize()} cleared",
@@ -325,112 +312,10 @@ def editor_role_answer(role_id: str | None, actor: Actor, group: bool = False) -
     )
 
 
-# -- history --------------------------------------------------------------------------------
-
-
-def page_count(total: int, page_size: int = HISTORY_PAGE_SIZE) -> int:
-    """Pages needed for ``total`` events; at least 1 (an empty first page)."""
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
-    return max(1, math.ceil(total / page_size))
-
-
-def history_answer(
-    events: Sequence[Event], total: int, newer: int, content: Content, page_size: int
-) -> HistoryPage:
-    """A page of the history, newest first, with ◀ ▶ to the pages around it.
-
-    ``events`` are the page's events as the Tracker returns them, ``total`` the count
-    of all events and ``newer`` how many are newer than the page.
-    """
-    pages = page_count(total, page_size)
-    if total == 0:
-        return HistoryPage(
-            Answer(
-                title="Project history",
-                description=text("Nothing has happened here yet. Start with ", START_HINT, "."),
-                tone=Tone.INFO,
-            ),
-            pages,
-        )
-    shown = list(events)[:page_size]
-    page = -(-newer // page_size)
-    description = _fit_history(shown, content) if shown else ("No entries on this page.",)
-    buttons: tuple[Button, ...] = ()
-    if shown and pages > 1:
-        buttons = (
-            Button(
-                "◀ Newer",
-                actions.history("newer", shown[0].id, page_size),
-                disabled=newer == 0,
-            ),
-            Button(
-                "Older ▶",
-                actions.history("older", shown[-1].id, page_size),
-                disabled=newer + len(shown) >= total,
-            ),
-        )
-    return HistoryPage(
-        Answer(
-            title="Project history",
-            description=description,
-            footer=f"Page {min(max(page, 0), pages - 1) + 1} of {pages} · {total} "
-            f"entr{'y' if total == 1 else 'ies'} · newest first",
-            tone=Tone.INFO,
-            actions=buttons,
-        ),
-        pages,
-    )
-
-
-def history_line(event: Event, content: Content, note_limit: int = MAX_NOTE_LENGTH) -> Text:
-    """``'Planning → **Analysis** · @Ann · <time> · “note” · rework ↺'``."""
-    who = _person(event.actor)
-    when = Time(event.at)
-    parts: list[Inline | Text]
-    if event.kind == "phase":
-        source = _phase_name(phase_by_key(content, event.from_phase), event.from_phase, "Start")
-        target = _phase_name(phase_by_key(content, event.to_phase), event.to_phase)
-        parts = [(f"{source} → ", Bold(target)), who, when]
-        if event.note and note_limit > 0:
-            parts.append(("“", UserText(clip(_one_line(event.note), note_limit)), "”"))
-        parts.extend(_marks(event.rework, event.new_iteration, event.iteration))
-    elif event.kind in ("check", "uncheck"):
-        phase = phase_by_key(content, event.to_phase)
-        activity = phase.activity(event.detail or "") if phase else None
-        words = clip(activity.text if activity else (event.detail or "?"), 100)
-        mark = TICKED if event.kind == "check" else UNTICKED
-        where = f" ({phase.name})" if phase else ""
-        parts = [f"{mark} {words}{where}", who, when]
-    else:
-        name = methodology_name(content, event.detail or "?")
-        parts = [("Methodology → ", Bold(name)), who, when]
-    out: list[Inline] = []
-    for part in parts:
-        if out:
-            out.append(" · ")
-        out.extend(part if isinstance(part, tuple) else (part,))
-    return tuple(out)
-
-
-def _fit_history(events: Sequence[Event], content: Content) -> Text:
-    """Every entry of the page, notes shortened until the page fits one message.
-
-    Entries are never dropped: a page that still does not fit (very long activity
-    texts) is split over several embeds or messages by the renderers.
-    """
-    limit = MAX_NOTE_LENGTH
-    while True:
-        page = lines(history_line(e, content, limit) for e in events)
-        if width(page) <= HISTORY_BUDGET or limit == 0:
-            return page
-        limit = limit // 2 if limit > 8 else 0
-
-
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _marks(rework: bool, new_iteration: bool, iteration: int) -> list[str]:
+def marks(rework: bool, new_iteration: bool, iteration: int) -> list[str]:
     marks = []
     if rework:
         marks.append(REWORK_MARK)
@@ -439,17 +324,17 @@ def _marks(rework: bool, new_iteration: bool, iteration: int) -> list[str]:
     return marks
 
 
-def _phase_name(phase: Phase | None, key: str | None, none: str = "—") -> str:
+def phase_name(phase: Phase | None, key: str | None, none: str = "—") -> str:
     if phase is not None:
         return phase.name
     return key if key is not None else none
 
 
-def _person(actor: Actor) -> Mention:
+def person(actor: Actor) -> Mention:
     return Mention(actor.id, actor.name)
 
 
-def _one_line(words: str) -> str:
+def one_line(words: str) -> str:
     return " ".join(words.split())
 
 

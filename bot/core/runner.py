@@ -17,8 +17,9 @@ from typing import Final
 
 from bot.core import actions
 from bot.core.answer import Answer
-from bot.core.commands import BY_NAME, NOT_TRACKED, reset_now, scope_of
+from bot.core.commands import BY_NAME
 from bot.core.errors import InvalidRequest, NotAllowed, PhasebotError, UnknownCommand
+from bot.core.handlers import NOT_TRACKED, reset_now, scope_of
 from bot.core.lookup import Choice
 from bot.core.models import Subject
 from bot.core.progress import activity_choices
@@ -71,18 +72,28 @@ class Runner:
             return replace(await self.run("compare", options, request), replaces=True)
         if click.kind == "hist":
             return replace(await self._history_page(click, request), replaces=True)
+        if click.kind == "ov":
+            page = click.fields["page"]
+            answer = await self._unlisted("project overview", request, page=page)
+            return replace(answer, replaces=True)
+        if click.kind == "status":
+            return await self.run("project status", {}, request)
         return await self._reset(click, request)
+
+    async def _unlisted(self, name: str, request: Request, **options: object) -> Answer:
+        """A command with options a click carries but the platform's users don't type."""
+        command = self.command(name, request.platform)
+        scope_of(request)
+        await request.gate.require(command.need, request)
+        return await command.run(self.app, request, **options)
 
     async def _history_page(self, click: actions.Click, request: Request) -> Answer:
         size, anchor = click.fields["size"], click.fields["anchor"]
         assert isinstance(size, int) and isinstance(anchor, int)
         if not 1 <= size <= 50:
             raise actions.StaleAction()
-        command = self.command("project history", request.platform)
-        scope_of(request)
-        await request.gate.require(command.need, request)
         way = "older_than" if click.fields["way"] == "older" else "newer_than"
-        return await command.run(self.app, request, limit=size, **{way: anchor})
+        return await self._unlisted("project history", request, limit=size, **{way: anchor})
 
     async def _reset(self, click: actions.Click, request: Request) -> Answer:
         scope = scope_of(request)
@@ -189,15 +200,27 @@ def _check(command: Command, option: Option, value: object) -> object:
         return _integer(option, value)
     if option.kind is Kind.BOOLEAN:
         return _boolean(option, value)
-    if option.kind is Kind.ROLE:
-        role = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if not isinstance(role, str) or not role.isascii() or not role.isalnum() or len(role) > 32:
-            raise InvalidRequest(f"{option.name} must be a role.")
-        return role
+    if option.kind in (Kind.ROLE, Kind.CHANNEL):
+        ref = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        what = "a role" if option.kind is Kind.ROLE else "a channel"
+        strict = option.kind is Kind.ROLE  # an id; a channel may be a console's name
+        if (
+            not isinstance(ref, str)
+            or not ref.strip()
+            or len(ref) > 100
+            or (strict and not (ref.isascii() and ref.isalnum() and len(ref) <= 32))
+        ):
+            raise InvalidRequest(f"{option.name} must be {what}.")
+        _require_storable(option.name, ref)
+        return ref.strip()
     if not isinstance(value, str):
         raise InvalidRequest(f"{option.name} must be text.")
     _require_storable(option.name, value)
     value = value.strip()
+    if option.choices and value.casefold() not in option.choices:
+        raise InvalidRequest(f"{option.name} must be one of: {', '.join(option.choices)}.")
+    if option.choices:
+        return value.casefold()
     if option.max_length is not None and len(value) > option.max_length:
         raise InvalidRequest(
             f"That {option.name} is {len(value):,} characters long; "

@@ -56,6 +56,10 @@ class Actor:
     name: str
 
 
+SYSTEM: Final = Actor("0", "phasebot")
+"""phasebot itself, for what it records on its own (a reminder sent, the synced commands)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectState:
     """A channel's current position. ``phase_key`` None: no phase set yet."""

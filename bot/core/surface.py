@@ -32,6 +32,8 @@ class Kind(Enum):
     BOOLEAN = "boolean"
     ROLE = "role"
     """A Discord role (Slack: a user group), by id."""
+    CHANNEL = "channel"
+    """A channel of the same workspace, by id (the console: by name)."""
 
 
 class Need(Enum):
@@ -56,9 +58,9 @@ class Option:
     name: str
     description: str
     kind: Kind = Kind.TEXT
-    required: bool = False
     min_value: int | None = None
     max_value: int | None = None
+    required: bool = False
     max_length: int | None = None
     complete: str | None = None
     """The autocomplete source (see ``Runner.complete``), if any."""
@@ -68,6 +70,8 @@ class Option:
     """Offered only on these platforms (None: everywhere)."""
     placeholder: str = ""
     """How ``/help`` shows its value: ``<phase>``."""
+    choices: tuple[str, ...] = ()
+    """The only values it takes, if it takes only some."""
 
     def offered_on(self, platform: str) -> bool:
         return self.platforms is None or platform in self.platforms
@@ -89,12 +93,18 @@ class Command:
     platforms: frozenset[str] | None = None
     free_text: bool = False
     """Words like ``drift:`` in a line are part of the text, never option names (/ask)."""
+    section: str = ""
+    """Its heading in ``/help`` (default: Knowledge, or Project tracking for /project)."""
 
     @property
     def group(self) -> str | None:
         """The parent command of a subcommand: ``project``."""
         head, _, tail = self.name.partition(" ")
         return head if tail else None
+
+    @property
+    def heading(self) -> str:
+        return self.section or ("Project tracking" if self.group else "Knowledge")
 
     @property
     def leaf(self) -> str:
@@ -126,12 +136,19 @@ class Gate(Protocol):
         """Raise :class:`~bot.core.errors.NotAllowed` unless the request's user may."""
         ...
 
+    async def sees(self, scope: Scope) -> bool:
+        """Whether the request's user may see that channel (for overviews)."""
+        ...
+
 
 class OpenGate:
     """Everyone may do everything (the console: its user owns the terminal)."""
 
     async def require(self, need: Need, request: Request) -> None:
         return None
+
+    async def sees(self, scope: Scope) -> bool:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +164,8 @@ class Request:
     scope: Scope | None
     gate: Gate
     buttons: bool = True
+    channel: Callable[[str], Scope] | None = None
+    """The scope of a channel option's value (its id, or on the console its name)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,13 @@ import re
 
 _WORD = re.compile(r"[a-z0-9]+")
 
+MAX_PHRASE = 5
+"""Longest run of words that is looked up as one name (a longer name is never matched)."""
+
 
 def normalize(text: str) -> str:
     """Fold case and drop everything but letters and digits: 'V-Model' -> 'vmodel'."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.casefold()))
 
 
 def words(text: str) -> list[str]:

@@ -4,7 +4,9 @@ A change loads the channel from a :class:`Repository`, decides with the pure rul
 :mod:`bot.core.progress` and appends the resulting :class:`~bot.core.state.Change` only
 if the channel is still at the version it read. If another task or process changed it
 first, the change is planned again on a fresh read; a refusal is only ever given on a
-fresh read. The repository knows no rules, and nothing here knows SQL or a platform.
+fresh read. Within one process, changes to one channel take turns (a lock per channel),
+so that only other processes' writes can make a change plan again. The repository
+knows no rules, and nothing here knows SQL or a platform.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, Protocol, TypeVar
@@ -121,7 +124,24 @@ class Repository(Protocol):
         than an event id. An anchor past the end gives the oldest or newest page."""
         ...
 
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
+        """Every channel of a workspace with a phase set, longest in its phase first."""
+        ...
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        """Up to ``limit`` events newer than event id ``after``, oldest first."""
+        ...
+
     async def setting(self, place: Place, key: str) -> str | None: ...
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        """Every place of a platform that has setting ``key``, with its value."""
+        ...
+
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        """Set ``key`` to ``value`` unless it already is: True if this call changed it
+        (of several processes claiming the same value, exactly one gets True)."""
+        ...
 
     async def set_setting(
         self, place: Place, key: str, value: str | None, actor: Actor, at: datetime
@@ -137,6 +157,7 @@ class Tracker:
         self.repository = repository
         self.content = content
         self.clock = clock
+        self._turns: dict[tuple[str, str, str], tuple[asyncio.Lock, list[int]]] = {}
 
     async def status(self, scope: Scope) -> ProjectStatus:
         return (await self.repository.load(scope)).status
@@ -209,7 +230,27 @@ class Tracker:
     async def set_setting(self, place: Place, key: str, value: str | None, actor: Actor) -> None:
         await self.repository.set_setting(place, key, value, actor, self.clock())
 
+    @asynccontextmanager
+    async def _turn(self, scope: Scope) -> AsyncIterator[None]:
+        """This process's changes to one channel, one at a time (the entry goes when
+        nobody waits for it)."""
+        lock, waiting = self._turns.setdefault(scope.key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self._turns[scope.key]
+
     async def _change(
+        self, scope: Scope, decide: Callable[[Snapshot, datetime], tuple[T, Change]]
+    ) -> tuple[T, ProjectStatus]:
+        async with self._turn(scope):
+            return await self._planned(scope, decide)
+
+    async def _planned(
         self, scope: Scope, decide: Callable[[Snapshot, datetime], tuple[T, Change]]
     ) -> tuple[T, ProjectStatus]:
         for attempt in range(ATTEMPTS):

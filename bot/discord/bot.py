@@ -6,26 +6,36 @@ Each cog method hands its options to :meth:`PhaseBot.answer`; buttons and menus 
 :meth:`PhaseBot.click` through the one dynamic item, :class:`~bot.discord.render.ActionItem`.
 Commands are synced only on request (``phasebot sync``) or when their schema changed
 since the last sync (``phasebot run``), never on every start.
+
+The bot is an ``AutoShardedBot``: with ``SHARD_COUNT`` and ``SHARD_IDS`` it runs those
+shards of that many; with neither, Discord's recommended number, all in this process.
+Of several processes, only the one holding shard 0 syncs the commands, and it compares
+and syncs under a lock held across every process on the database (an advisory lock on
+PostgreSQL), with the synced schema's hash kept in the database's settings.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.core.answer import Answer
 from bot.core.lookup import Choice
 from bot.core.progress import clip
 from bot.core.runner import Runner
-from bot.core.state import Actor, Place, Scope
+from bot.core.state import SYSTEM, Actor, Place, Scope
 from bot.core.surface import Request
-from bot.discord import limits
+from bot.discord import limits, notices
 from bot.discord.errors import PhaseTree, report
 from bot.discord.permissions import DiscordGate
 from bot.discord.render import ActionItem
@@ -45,13 +55,20 @@ EXTENSIONS = (
 )
 
 SYNC_HASH_KEY = "command_schema_hash"
-SYSTEM = Actor("0", "phasebot")
+SYNC_LOCK = "phasebot:command-sync"
+
+Exclusive = Callable[[str], AbstractAsyncContextManager[object]]
+"""Holds a named lock across every process on the database while the block runs."""
 
 
-class PhaseBot(commands.Bot):
+def _no_lock(name: str) -> AbstractAsyncContextManager[object]:
+    return nullcontext()
+
+
+class PhaseBot(commands.AutoShardedBot):
     """phasebot's Discord client."""
 
-    def __init__(self, settings: Settings, runner: Runner) -> None:
+    def __init__(self, settings: Settings, runner: Runner, exclusive: Exclusive = _no_lock) -> None:
         # phasebot never joins voice: no warning at every start that voice libraries are
         # missing (discord.py warns in Client.__init__, so this must come first).
         discord.VoiceClient.warn_nacl = False
@@ -64,9 +81,20 @@ class PhaseBot(commands.Bot):
             help_command=None,
             tree_cls=PhaseTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            # None (discord.py's default, not in its type hints): every shard of the count.
+            shard_ids=cast("list[int]", list(settings.shard_ids) if settings.shard_ids else None),
         )
         self.settings = settings
         self.runner = runner
+        self.reminders = notices.Reminders(self)
+        self.exclusive = exclusive
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the commands: the one holding shard 0 (so any
+        process that runs every shard)."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionItem)
@@ -74,7 +102,12 @@ class PhaseBot(commands.Bot):
             await self.load_extension(extension)
         if self.settings.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(self.settings.dev_guild_id))
+        self.reminders.start()
         log.info("ready to answer: %d commands", len(self.tree.get_commands()))
+
+    async def close(self) -> None:
+        self.reminders.stop()
+        await super().close()
 
     # -- answering -----------------------------------------------------------------------
 
@@ -92,7 +125,16 @@ class PhaseBot(commands.Bot):
                 private=guild is None,
             )
         gate = DiscordGate(interaction, self.runner.app.tracker)
-        return Request("discord", Actor(str(user.id), user.display_name), scope, gate)
+        actor = Actor(str(user.id), user.display_name)
+        return Request("discord", actor, scope, gate, channel=self._channel_of(interaction))
+
+    def _channel_of(self, interaction: discord.Interaction[Any]) -> Callable[[str], Scope]:
+        def scope(value: str) -> Scope:
+            found = self.get_channel(int(value)) if value.isdigit() else None
+            label = getattr(found, "name", "") or ""
+            return Scope("discord", str(interaction.guild_id or ""), value, label=label)
+
+        return scope
 
     async def answer(self, interaction: discord.Interaction[Any], **options: object) -> None:
         """Run the interaction's command with ``options`` and send the answer (errors
@@ -104,8 +146,25 @@ class PhaseBot(commands.Bot):
         known = {parameter.display_name for parameter in command.parameters}
         if any(sent not in known for sent, _ in interaction.namespace):
             raise app_commands.CommandSignatureMismatch(command)
-        answer = await self.runner.run(command.qualified_name, options, self.request(interaction))
+        request = self.request(interaction)
+
+        async def attempt() -> Answer | Exception:  # (a task that ends in its result, always)
+            try:
+                return await self.runner.run(command.qualified_name, options, request)
+            except Exception as error:
+                return error
+
+        work = asyncio.ensure_future(attempt())
+        done, _ = await asyncio.wait({work}, timeout=limits.DEFER_AFTER)
+        if not done:  # a long export, or a busy database: answer within Discord's 3 seconds
+            await interaction.response.defer(thinking=True)
+        answer = await work
+        if isinstance(answer, Exception):
+            raise answer
         await respond(interaction, answer)
+        await notices.announce(self, interaction, answer.posts)
+        if command.qualified_name == "project remind":
+            self.reminders.wake()
 
     async def click(
         self, interaction: discord.Interaction[Any], action_id: str, values: list[str]
@@ -113,6 +172,7 @@ class PhaseBot(commands.Bot):
         try:
             answer = await self.runner.click(action_id, values, self.request(interaction))
             await respond(interaction, answer)
+            await notices.announce(self, interaction, answer.posts)
         except Exception as error:
             await report(interaction, error)
 
@@ -160,19 +220,21 @@ class PhaseBot(commands.Bot):
         return len(synced)
 
     async def sync_if_changed(self) -> bool:
-        """Sync the scopes whose command schema changed since their last sync."""
+        """Sync the scopes whose command schema changed since their last sync (compared
+        and synced under the sync lock, so two processes never both sync)."""
         scopes: list[int | None] = [None]
         if self.settings.dev_guild_id is not None:
             scopes.append(self.settings.dev_guild_id)
         changed = False
         tracker = self.runner.app.tracker
-        for guild_id in scopes:
-            guild = discord.Object(guild_id) if guild_id is not None else None
-            stored = await tracker.setting(_hash_place(), _hash_key(guild_id))
-            if stored == self.schema_hash(guild):
-                continue
-            await self.sync_commands(guild_id)
-            changed = True
+        async with self.exclusive(SYNC_LOCK):
+            for guild_id in scopes:
+                guild = discord.Object(guild_id) if guild_id is not None else None
+                stored = await tracker.setting(_hash_place(), _hash_key(guild_id))
+                if stored == self.schema_hash(guild):
+                    continue
+                await self.sync_commands(guild_id)
+                changed = True
         if not changed:
             log.info("commands unchanged since the last sync; not syncing")
         return changed

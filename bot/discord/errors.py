@@ -83,11 +83,25 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
         log.warning("Could not send the error reply for %s", describe(interaction), exc_info=True)
 
 
+UNREADABLE = "I couldn't read the value given for one of the options. Nothing was changed."
+_RESOLVED = {6: ("users",), 7: ("channels",), 8: ("roles",), 9: ("users", "roles")}
+"""Option types whose value is an id (user, channel, role, mentionable), and where the
+payload resolves it."""
+
+
 class PhaseTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        """An autocomplete for an option this bot doesn't complete (a stale schema, a
-        forged payload) gets no choices here, rather than an error discord.py can't
-        answer."""
+        """Refuse here what discord.py itself can't read (a forged id that isn't a number
+        makes it fail before any handler runs), and give an autocomplete for an option
+        this bot doesn't complete (a stale schema, a forged payload) no choices, rather
+        than an error discord.py can't answer."""
+        if not _ids_are_known(interaction.data):
+            log.info("Refused %s: an id that isn't a number", describe(interaction))
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(UNREADABLE, ephemeral=True)
+            return False
         if interaction.type is not discord.InteractionType.autocomplete:
             return True
         command = interaction.command
@@ -105,6 +119,31 @@ class PhaseTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
     ) -> None:
         await report(interaction, error)
+
+
+def _ids_are_known(data: Any, resolved: Any = None) -> bool:
+    """Whether every user, channel, role or mentionable option holds an id that the
+    payload resolves, as Discord's client always sends them."""
+    if resolved is None:
+        resolved = data.get("resolved") if isinstance(data, dict) else None
+        resolved = resolved if isinstance(resolved, dict) else {}
+    options = data.get("options") if isinstance(data, dict) else None
+    for option in options if isinstance(options, list) else ():
+        if not isinstance(option, dict):
+            return False
+        kind = option.get("type")
+        kinds = _RESOLVED.get(kind) if isinstance(kind, int) else None
+        if kinds is not None and "value" in option and not option.get("focused"):
+            value = option["value"]
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                return False
+            if not any(
+                isinstance(resolved.get(k), dict) and str(value) in resolved[k] for k in kinds
+            ):
+                return False
+        if not _ids_are_known(option, resolved):
+            return False
+    return True
 
 
 def _focused(data: Any) -> str | None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import discord
 
-from bot.core.commands import EDITOR_ROLE
 from bot.core.errors import NotAllowed
-from bot.core.state import Place
+from bot.core.handlers import EDITOR_ROLE
+from bot.core.state import Place, Scope
 from bot.core.surface import Need, Request
 from bot.core.tracker import Tracker
 
@@ -44,6 +44,25 @@ class DiscordGate:
         if role is not None:
             needed += f" or the <@&{role}> role"
         raise NotAllowed(f"Changing this channel's project needs {needed}. Nothing was changed.")
+
+    async def sees(self, scope: Scope) -> bool:
+        """A channel of this server that the user may view (as Discord resolved their
+        roles), or, without a member to ask, one the bot can see; a DM only itself."""
+        interaction = self.interaction
+        if scope.platform != "discord" or not scope.channel.isdigit():
+            return False
+        if not scope.workspace:
+            return scope.channel == str(interaction.channel_id)
+        guild = interaction.guild
+        if guild is None or str(guild.id) != scope.workspace:
+            return False
+        channel = guild.get_channel_or_thread(int(scope.channel))
+        if channel is None:
+            return False
+        user = interaction.user
+        if isinstance(user, discord.Member):
+            return channel.permissions_for(user).view_channel
+        return True
 
 
 def _has_role(user: discord.abc.User, role: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from typing import Any
 
@@ -42,6 +43,8 @@ async def respond(
         return
     messages, note = _messages(answer)
     first, *rest = messages
+    if answer.file is not None and answer.file.mime.startswith("image/"):
+        first[0].set_image(url=f"attachment://{answer.file.name}")
     if answer.replaces:
         await interaction.response.edit_message(content=None, embeds=first, view=view)
     else:
@@ -62,5 +65,10 @@ async def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
 
 
 def _file(answer: Answer) -> discord.File:
+    """The answer's file; gzipped if it is over Discord's limit (an export of a very long
+    history), which any spreadsheet or editor opens after a double-click."""
     assert answer.file is not None
-    return discord.File(io.BytesIO(answer.file.data), filename=answer.file.name)
+    data, name = answer.file.data, answer.file.name
+    if len(data) > limits.ATTACHMENT:
+        data, name = gzip.compress(data), name + ".gz"
+    return discord.File(io.BytesIO(data), filename=name)

@@ -12,13 +12,14 @@ import contextlib
 import gc
 import logging
 import signal
+from functools import partial
 
 import aiohttp
 import discord
 
 from bot.config import Settings
-from bot.discord.bot import PhaseBot
-from bot.services import load_services, make_runner, open_repository
+from bot.discord.bot import SYNC_LOCK, PhaseBot
+from bot.services import exclusive, load_services, make_runner, open_repository
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +50,30 @@ async def run(settings: Settings) -> int:
     services = load_services(settings.content_dir)  # bad content fails here, before connecting
     async with open_repository(settings) as repository:
         runner = make_runner(services, repository)
-        async with PhaseBot(settings, runner) as bot:
+        async with PhaseBot(settings, runner, partial(exclusive, repository)) as bot:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
                     loop.add_signal_handler(sig, _stop, bot, sig)
             tune_gc()
             await _login(bot, _token(settings))
-            await bot.sync_if_changed()
+            if bot.syncs_commands:
+                await bot.sync_if_changed()
+            else:
+                log.info("the process holding shard 0 registers the commands; not this one")
+            log.info("connecting %s", _shards(settings))
             await bot.connect(reconnect=True)
     log.info("stopped")
     return 0
+
+
+def _shards(settings: Settings) -> str:
+    if settings.shard_count is None:
+        return "with Discord's recommended number of shards, all in this process"
+    if settings.shard_ids is None:
+        return f"all {settings.shard_count} shards in this process"
+    ids = ", ".join(map(str, settings.shard_ids))
+    return f"shards {ids} of {settings.shard_count}"
 
 
 def tune_gc() -> None:
@@ -83,7 +97,8 @@ async def sync(settings: Settings, guild_id: int | None) -> int:
         PhaseBot(settings, make_runner(services, repository)) as bot,
     ):
         await _login(bot, _token(settings))
-        count = await bot.sync_commands(guild_id)
+        async with exclusive(repository, SYNC_LOCK):
+            count = await bot.sync_commands(guild_id)
     where = f"to server {guild_id}" if guild_id else "globally (may take up to an hour to show)"
     print(f"registered {count} commands {where}")
     return 0

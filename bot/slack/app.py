@@ -59,7 +59,7 @@ class SlackEdge:
         the answers to response_urls."""
         self.runner = runner
         self.client = client
-        self.gate = SlackGate(directory or Directory(client), runner.app.tracker)
+        self.directory = directory or Directory(client)
         self.busy: set[asyncio.Task[Any]] = set()
         """The requests being answered (a clean stop lets them finish)."""
         # An empty signing secret (Socket Mode, which has no signatures) refuses every
@@ -83,7 +83,8 @@ class SlackEdge:
         scope = None
         if team and channel:
             scope = Scope(PLATFORM, team, channel, private=channel.startswith("D"))
-        return Request(PLATFORM, Actor(user_id, user_name or user_id), scope, self.gate)
+        gate = SlackGate(self.directory, self.runner.app.tracker, scope)
+        return Request(PLATFORM, Actor(user_id, user_name or user_id), scope, gate)
 
     # -- listeners -----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.commands import EDITOR_ROLE
 from bot.core.errors import NotAllowed, PhasebotError
-from bot.core.state import Place
+from bot.core.state import Place, Scope
 from bot.core.surface import Need, Request
 from bot.core.tracker import Tracker
 
@@ -113,12 +113,18 @@ class Directory:
 
 
 class SlackGate:
-    """The permission check for Slack requests (one for the whole app: everything it
-    needs is in the request)."""
+    """The permission check of one Slack request, asked in channel ``here``."""
 
-    def __init__(self, directory: Directory, tracker: Tracker) -> None:
+    def __init__(self, directory: Directory, tracker: Tracker, here: Scope | None = None) -> None:
         self.directory = directory
         self.tracker = tracker
+        self.here = here
+
+    async def sees(self, scope: Scope) -> bool:
+        """Only the channel asked in: without the channels:read and groups:read scopes,
+        Slack doesn't tell an app who can see another channel, so an overview or a
+        timeline never shows one the user might not see."""
+        return self.here is not None and scope.key == self.here.key
 
     async def require(self, need: Need, request: Request) -> None:
         scope = request.scope

@@ -1,7 +1,9 @@
 """Numbered schema migrations, applied in order and tracked in ``PRAGMA user_version``.
 
 Migrations are the files ``migrations/NNNN_name.sql`` shipped as package data of
-``bot.storage``. Version N is file ``NNNN``; versions run 1, 2, 3... with no gaps.
+``bot.storage`` (PostgreSQL's, in ``migrations/postgres/``, are applied by
+:mod:`bot.storage.pg_migrate`). Version N is file ``NNNN``; versions run 1, 2, 3...
+with no gaps.
 Each one runs in its own ``BEGIN IMMEDIATE`` transaction together with the
 ``user_version`` bump, so a failed migration leaves the database at the version
 before it, and two processes opening one file at once apply each migration once.
@@ -31,7 +33,7 @@ class SchemaTooNew(StorageError):
         self.known = known
         super().__init__(
             f"the database is at schema version {found}, but this phasebot knows only "
-            f"up to {known}; upgrade phasebot or use another database file"
+            f"up to {known}; upgrade phasebot or use another database"
         )
 
 
@@ -47,9 +49,12 @@ class Migration:
 
 
 @cache
-def load_migrations() -> tuple[Migration, ...]:
-    """Every migration shipped with phasebot, in version order."""
+def load_migrations(dialect: str = "sqlite") -> tuple[Migration, ...]:
+    """Every migration shipped with phasebot for ``dialect`` ("sqlite" or "postgres"),
+    in version order."""
     folder = resources.files("bot.storage") / "migrations"
+    if dialect != "sqlite":
+        folder = folder / dialect
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
@@ -61,12 +66,12 @@ def load_migrations() -> tuple[Migration, ...]:
         if migration.version != expected:
             raise StorageError(f"migration {migration.name}: expected version {expected:04d}")
     if not found:
-        raise StorageError("no migrations found in bot.storage/migrations")
+        raise StorageError(f"no {dialect} migrations found in bot.storage/migrations")
     return tuple(found)
 
 
-def latest_version() -> int:
-    return load_migrations()[-1].version
+def latest_version(dialect: str = "sqlite") -> int:
+    return load_migrations(dialect)[-1].version
 
 
 def split_statements(sql: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +40,8 @@ from bot.core.state import (
     Tick,
 )
 from bot.core.tracker import DatabaseBusy, DatabaseReadOnly, EventPage, StorageError
-from bot.storage.migrate import migrate
+from bot.storage.migrate import migrate, user_version
+from bot.storage.settle import settled
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class SQLiteRepository:
         self._writer = writer
         self._reader = reader
         self._path = path
+        self.schema = (0, 0)
+        """The schema version before and after :meth:`open` migrated it."""
         self._lock = asyncio.Lock()  # one transaction at a time on the write connection
         self._closed = False
 
@@ -76,6 +79,7 @@ class SQLiteRepository:
             target = await asyncio.to_thread(_prepare_path, target)
             opened.append(await aiosqlite.connect(target, isolation_level=None))
             await _configure(opened[0], in_memory=target == _MEMORY)
+            before = await user_version(opened[0])
             version = await migrate(opened[0])
             if target != _MEMORY:  # a second connection to ":memory:" is another database
                 opened.append(await aiosqlite.connect(target, isolation_level=None))
@@ -88,7 +92,9 @@ class SQLiteRepository:
                 raise _storage_error(exc, f"cannot open the database {target}") from exc
             raise
         log.info("opened the SQLite store %s (schema version %d)", target, version)
-        return cls(opened[0], opened[-1], target)
+        repository = cls(opened[0], opened[-1], target)
+        repository.schema = (before, version)
+        return repository
 
     async def close(self) -> None:
         """Close once the change under way is written; safe to call twice."""
@@ -120,30 +126,35 @@ class SQLiteRepository:
     # -- reads ------------------------------------------------------------------------------
 
     async def load(self, scope: Scope) -> Snapshot:
+        rows = await self._read(f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.channel = ?", scope.key)
+        return _snapshot(rows) if rows else Snapshot()
+
+    async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
         rows = await self._read(
-            "SELECT p.version, p.phase_key, p.methodology, p.iteration, p.since, p.set_by_id, "
-            "p.set_by_name, t.phase_key, t.activity_key, t.actor_id, t.actor_name, t.at "
-            "FROM projects AS p LEFT JOIN ticks AS t ON t.platform = p.platform "
-            "AND t.workspace = p.workspace AND t.channel = p.channel AND t.iteration = p.iteration "
-            "WHERE p.platform = ? AND p.workspace = ? AND p.channel = ?",
-            scope.key,
+            f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.phase_key IS NOT NULL ORDER BY p.since, p.channel",
+            (place.platform, place.workspace),
         )
-        if not rows:
-            return Snapshot()
-        version, phase, methodology, iteration, since, by_id, by_name = rows[0][:7]
-        state = ProjectState(
-            phase_key=phase,
-            methodology=methodology,
-            iteration=int(iteration),
-            since=_parse(since) if since is not None else None,
-            set_by=Actor(by_id, by_name or "") if by_id is not None else None,
+        found: dict[str, list[Any]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(row)
+        return [
+            (Scope(place.platform, place.workspace, channel, label=group[0][1]), _snapshot(group))
+            for channel, group in found.items()
+        ]
+
+    async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
+        rows = await self._read(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {_KEY} AND id > ? ORDER BY id LIMIT ?",
+            (*scope.key, after, limit),
         )
-        ticks: dict[str, dict[str, Tick]] = {}
-        for *_, tick_phase, key, actor_id, actor_name, at in rows:
-            if key is not None:
-                tick = Tick(key, Actor(actor_id, actor_name), _parse(at))
-                ticks.setdefault(tick_phase, {})[key] = tick
-        return Snapshot(state, ticks, int(version))
+        return [_event(row) for row in rows]
+
+    async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
+        rows = await self._read(
+            "SELECT workspace, channel, value FROM settings WHERE platform = ? AND key = ?",
+            (platform, key),
+        )
+        return [(Place(platform, workspace, channel), value) for workspace, channel, value in rows]
 
     async def history(
         self,
@@ -268,6 +279,19 @@ class SQLiteRepository:
                     (*_place(place), key, value, actor.id, actor.name, _iso(at)),
                 )
 
+    async def claim(self, place: Place, key: str, value: str, actor: Actor, at: datetime) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO settings (platform, workspace, channel, key, value, set_by_id, "
+                "set_by_name, set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, workspace, channel, key) DO UPDATE SET "
+                "value = excluded.value, set_by_id = excluded.set_by_id, "
+                "set_by_name = excluded.set_by_name, set_at = excluded.set_at "
+                "WHERE settings.value <> excluded.value",
+                (*_place(place), key, value, actor.id, actor.name, _iso(at)),
+            )
+            return cursor.rowcount == 1
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: committed whole, or rolled back whole (also when the
@@ -277,7 +301,7 @@ class SQLiteRepository:
             try:
                 await db.execute("BEGIN IMMEDIATE")
                 yield db
-                await _settled(db.execute("COMMIT"))
+                await settled(db.execute("COMMIT"))
             except BaseException as exc:
                 await asyncio.shield(db.rollback())  # a no-op when none is open
                 if isinstance(exc, sqlite3.Error):
@@ -287,21 +311,32 @@ class SQLiteRepository:
                 raise
 
 
-async def _settled(step: Awaitable[Any]) -> None:
-    """Await a COMMIT to its outcome, even if the caller is cancelled meanwhile: once it
-    is on its way, what it did (not the cancellation) decides what the caller hears, so
-    that no change is written yet reported as not written."""
-    future = asyncio.ensure_future(step)
-    cancelled = False
-    while not future.done():
-        try:
-            await asyncio.shield(future)
-        except asyncio.CancelledError:
-            cancelled = True
-    task = asyncio.current_task()
-    if cancelled and task is not None:
-        task.uncancel()
-    future.result()
+_P_KEY: Final = "p.platform = ? AND p.workspace = ?"
+_SNAPSHOTS: Final = (
+    "SELECT p.channel, p.label, p.version, p.phase_key, p.methodology, p.iteration, p.since, "
+    "p.set_by_id, p.set_by_name, t.phase_key, t.activity_key, t.actor_id, t.actor_name, t.at "
+    "FROM projects AS p LEFT JOIN ticks AS t ON t.platform = p.platform "
+    "AND t.workspace = p.workspace AND t.channel = p.channel AND t.iteration = p.iteration"
+)
+
+
+def _snapshot(rows: list[Any]) -> Snapshot:
+    """A channel's snapshot from its rows of :data:`_SNAPSHOTS` (one per tick)."""
+    version, phase, methodology, iteration, since, by_id, by_name = rows[0][2:9]
+    state = ProjectState(
+        phase_key=phase,
+        methodology=methodology,
+        iteration=int(iteration),
+        since=_parse(since) if since is not None else None,
+        set_by=Actor(by_id, by_name or "") if by_id is not None else None,
+    )
+    ticks: dict[str, dict[str, Tick]] = {}
+    for *_, tick_phase, key, actor_id, actor_name, at in rows:
+        if key is not None:
+            ticks.setdefault(tick_phase, {})[key] = Tick(
+                key, Actor(actor_id, actor_name), _parse(at)
+            )
+    return Snapshot(state, ticks, int(version))
 
 
 _COLUMNS: Final = (

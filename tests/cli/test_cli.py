@@ -33,7 +33,17 @@ def run(
     )
 
 
-_SETTINGS = {"DISCORD_TOKEN", "DATABASE_PATH", "CONTENT_DIR", "DEV_GUILD_ID", "LOG_LEVEL"}
+_SETTINGS = {
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "CONTENT_DIR",
+    "DEV_GUILD_ID",
+    "LOG_LEVEL",
+}
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:

@@ -22,9 +22,14 @@ KILLS = int(os.environ.get("PHASEBOT_TEST_KILLS", "10"))
 """How often the crash test kills a console (the slow profile sets more)."""
 
 
-def console(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
-    env["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+def console(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`phasebot console ARGS` on tmp_path's SQLite file, or with ``env`` (e.g. a
+    DATABASE_URL) on top."""
+    base = {k: v for k, v in os.environ.items() if k not in _SETTINGS}
+    base["DATABASE_PATH"] = str(tmp_path / "db.sqlite3")
+    env = {**base, **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "console", *args],
         cwd=tmp_path,
@@ -62,6 +67,19 @@ class Acks:
         return self.seen
 
 
+def kill_among_writes(
+    process: subprocess.Popen[bytes], acks: Acks, rng: random.Random, start_up: float = 60
+) -> None:
+    """SIGKILL once the console is writing (its first acknowledgement: start-up takes
+    long on a busy machine), a random moment later."""
+    deadline = time.monotonic() + start_up
+    while not acks.seen and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 0.4))
+    process.kill()
+    process.wait(10)
+
+
 def stored_notes(path: Path) -> tuple[list[int], str | None, str | None]:
     """The notes in the history (oldest first), the status's phase and the newest move's."""
     with sqlite3.connect(path) as db:
@@ -87,9 +105,7 @@ def test_kill_9_in_a_stream_of_writes_loses_nothing_acknowledged(tmp_path: Path)
             process.stdin.flush()
         except BrokenPipeError:
             pass
-        time.sleep(rng.uniform(0.5, 1.0))  # start-up, then some writes, then the kill
-        process.kill()
-        process.wait(10)
+        kill_among_writes(process, acks, rng)
         acknowledged += acks.join()
         notes, phase, last = stored_notes(tmp_path / "db.sqlite3")
         assert set(acknowledged) <= set(notes), "an acknowledged write was lost"

@@ -8,7 +8,17 @@ import pytest
 
 from bot.config import Settings, SettingsError, load_settings
 
-NAMES = ("DISCORD_TOKEN", "DATABASE_PATH", "CONTENT_DIR", "DEV_GUILD_ID", "LOG_LEVEL")
+NAMES = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "SHARD_COUNT",
+    "SHARD_IDS",
+    "CONTENT_DIR",
+    "DEV_GUILD_ID",
+    "LOG_LEVEL",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +83,58 @@ def test_bad_value_is_one_line_naming_the_setting(
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"invalid setting {name}: ")
+
+
+def test_database_url_selects_postgresql_and_is_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().database_url is None  # unset: SQLite at DATABASE_PATH
+    monkeypatch.setenv("DATABASE_URL", "  ")
+    assert Settings().database_url is None
+    for scheme in ("postgresql", "postgres"):
+        url = f"{scheme}://bot:hunter2@db.internal:5432/phasebot"
+        monkeypatch.setenv("DATABASE_URL", url)
+        settings = Settings()
+        assert settings.database_url is not None
+        assert settings.database_url.get_secret_value() == url
+        assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://bot:hunter2@db/phasebot",
+        "sqlite:///hunter2.db",
+        "postgresql://bot:hunter2@db:port/phasebot",
+        "bot:hunter2@db/phasebot",
+    ],
+)
+def test_a_bad_database_url_is_named_without_repeating_it(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("invalid setting DATABASE_URL: ") and "hunter2" not in message
+
+
+def test_shards_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (Settings().shard_count, Settings().shard_ids) == (None, None)
+    monkeypatch.setenv("SHARD_COUNT", "8")
+    monkeypatch.setenv("SHARD_IDS", "0-2, 5")
+    settings = Settings()
+    assert (settings.shard_count, settings.shard_ids) == (8, (0, 1, 2, 5))
+    monkeypatch.setenv("SHARD_IDS", "")
+    assert Settings().shard_ids is None  # SHARD_COUNT alone: every shard, in this process
+    refused = [
+        ("0,1", "", "needs SHARD_COUNT"),
+        ("3-1", "8", "not a range"),
+        ("0,8", "8", "not below SHARD_COUNT 8"),
+        ("a", "8", "not a shard"),
+    ]
+    for ids, count, word in refused:
+        monkeypatch.setenv("SHARD_IDS", ids)
+        monkeypatch.setenv("SHARD_COUNT", count)
+        with pytest.raises(SettingsError, match=word):
+            load_settings()

@@ -8,7 +8,8 @@ import pytest
 
 from bot.core.content import load_content
 from bot.core.errors import UnknownAspect, UnknownPhase, UnknownSubject
-from bot.core.lookup import MAX_CHOICES, Catalog
+from bot.core.lookup import MAX_CHOICES, MAX_LISTED, Catalog
+from bot.core.models import Activity, Content, Phase
 
 
 @pytest.mark.parametrize(
@@ -132,3 +133,85 @@ def test_long_names_make_short_labels(content_copy: Path) -> None:
     (choice,) = catalog.complete_aspect(catalog.methodologies, "flexib")
     assert len(choice.label) == 100 and choice.label.endswith("…")
     assert choice.value == "flexibility"
+
+
+# -- suggestions only when close; otherwise what there is ---------------------------------
+
+
+def test_a_typo_suggests_only_what_is_close(catalog: Catalog) -> None:
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase("tset")  # 'test' swapped; 'sunset' (Retirement) is not close
+    assert caught.value.suggestions == ("Testing",)
+    assert (
+        caught.value.user_message() == "I don't know a phase called “tset”. Did you mean “Testing”?"
+    )
+
+
+@pytest.mark.parametrize("query", ["🚀", "zzzz", "?!", "nowhere"])
+def test_nothing_close_lists_the_phases(catalog: Catalog, query: str) -> None:
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase(query)
+    assert caught.value.suggestions == ()
+    names = ", ".join(p.name for p in catalog.phases)
+    assert caught.value.user_message() == (
+        f"I don't know a phase called “{query}”. Nothing is close; I know {names}."
+    )
+
+
+def test_an_unknown_aspect_lists_the_aspects(catalog: Catalog) -> None:
+    with pytest.raises(UnknownAspect) as caught:
+        catalog.aspect(catalog.mlops, "nowhere")
+    message = caught.value.user_message()
+    assert message.startswith("I don't know an aspect of MLOps vs DevOps called “nowhere”.")
+    assert message.endswith(
+        "Nothing is close; I know Focus, Primary Goal, Nature of Artifacts, Integration, "
+        "Iterations, Testing, Tools, Metrics, Collaboration, Environment, Challenges, Examples."
+    )
+    with pytest.raises(UnknownAspect) as caught:
+        catalog.aspect(catalog.mlops, "tols")
+    assert caught.value.suggestions == ("Tools",)
+    assert "Nothing is close" not in caught.value.user_message()
+
+
+def test_a_subject_of_another_table_is_not_a_suggestion(catalog: Catalog) -> None:
+    with pytest.raises(UnknownSubject) as caught:
+        catalog.subject("mlops", catalog.methodologies)
+    assert caught.value.suggestions == ()
+    assert caught.value.user_message().endswith(
+        "Nothing is close; I know Waterfall, Agile, Spiral, V-Model."
+    )
+
+
+def _many_phases(content: Content, extra: int) -> Content:
+    phases = list(content.phases)
+    for i in range(extra):
+        number = len(phases) + 1
+        phases.append(
+            Phase(
+                number=number,
+                key=f"extra-{i}",
+                name=f"Extra Stage {i}",
+                objective="Made up.",
+                activities=(Activity(key="work", text="Work."),),
+            )
+        )
+    return content.model_copy(
+        update={"sdlc": content.sdlc.model_copy(update={"phases": tuple(phases)})}
+    )
+
+
+def test_a_long_list_names_the_first_and_counts_the_rest(content: Content) -> None:
+    catalog = Catalog(_many_phases(content, 1000))
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase("🚀")
+    assert caught.value.known == tuple(p.name for p in catalog.phases[:MAX_LISTED])
+    assert caught.value.user_message().endswith(f"Extra Stage 3 and {1008 - MAX_LISTED} more.")
+
+
+def test_typos_are_found_among_many_names(content: Content) -> None:
+    catalog = Catalog(_many_phases(content, 1000))
+    assert catalog.complete_phase("tetsing")[0].value == "testing"
+    assert catalog.complete_phase("extra stgae 777")[0].value == "extra-777"
+    with pytest.raises(UnknownPhase) as caught:
+        catalog.phase("deploymnet")
+    assert caught.value.suggestions == ("Deployment",)

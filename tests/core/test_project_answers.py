@@ -7,16 +7,13 @@ from datetime import UTC, datetime, timedelta
 from bot.core import actions
 from bot.core.answer import Answer, Button, Mention, Text, Tone, UserText
 from bot.core.content import load_content
+from bot.core.history import HISTORY_PAGE_SIZE, history_answer, history_line, page_count
 from bot.core.progress import MAX_NOTE_LENGTH
 from bot.core.project import (
-    HISTORY_PAGE_SIZE,
     check_answer,
     editor_role_answer,
-    history_answer,
-    history_line,
     methodology_answer,
     move_answer,
-    page_count,
     reset_answer,
     reset_prompt,
     status_answer,

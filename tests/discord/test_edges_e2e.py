@@ -463,7 +463,12 @@ async def test_a_forged_menu_pick_is_refused_politely(
     unknown = await harness.select(message, menu, ["tools"])
 
     assert_refused(two, STALE_ACTION)
-    assert_refused(unknown, "I don't know an aspect of SDLC methodologies called “tools”.")
+    assert_refused(
+        unknown,
+        "I don't know an aspect of SDLC methodologies called “tools”. Nothing is close; I know "
+        "Development Approach, Flexibility, Phases, Feedback, Client Involvement, "
+        "Risk Management, Delivery Time, Change Management, Testing, Documentation.",
+    )
     assert database_rows(settings.database_path) == before
     assert_no_errors(logs)
 
@@ -512,3 +517,38 @@ async def test_the_editor_role_counts_while_the_server_has_it(
     before = database_rows(settings.database_path)
     assert_refused(await next_with_the_role(), needs_editor_or_role(role_id))
     assert database_rows(settings.database_path) == before
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", 1.5, True, None, {"id": 1}])
+async def test_a_forged_id_option_is_refused_before_discord_py_reads_it(
+    harness: Harness, settings: Settings, logs: pytest.LogCaptureFixture, value: Any
+) -> None:
+    """discord.py turns a channel, role or user option into an object by its id, and
+    fails on one that isn't a number, before any handler runs: phasebot refuses it first."""
+    payload = harness.builder.slash(
+        "project announce", {"channel": harness.world.guild_channel()}, permissions=OWNER
+    )
+    payload["data"]["options"][0]["options"][0]["value"] = value
+    before = database_rows(settings.database_path)
+    result = await harness.feed(payload)
+    assert_refused(
+        result, "I couldn't read the value given for one of the options. Nothing was changed."
+    )
+    assert database_rows(settings.database_path) == before
+    assert_no_errors(logs)
+
+
+async def test_a_forged_channel_the_payload_does_not_resolve_is_refused(
+    harness: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    """A well-formed id the payload doesn't resolve (a client always sends the channel):
+    discord.py's transformer would fail on it, so it is refused before."""
+    payload = harness.builder.slash(
+        "project timeline", {"channel": harness.world.guild_channel()}, permissions=OWNER
+    )
+    payload["data"]["options"][0]["options"][0]["value"] = "0"
+    result = await harness.feed(payload)
+    assert_refused(
+        result, "I couldn't read the value given for one of the options. Nothing was changed."
+    )
+    assert_no_errors(logs)

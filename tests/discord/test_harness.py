@@ -26,10 +26,21 @@ from tests.discord.harness import (
     UnsendableInteraction,
     check_command_schema,
 )
-from tests.discord.standin import FLAG_EPHEMERAL, FLAG_LOADING, StandIn
+from tests.discord.standin import (
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    StandIn,
+    validate_choices,
+    validate_message_body,
+)
 
 TOPICS = ["planning", "design", "development", "deployment", "monitoring"]
 STAGES = ["design", "testing", "release"]
+# A 1×1 PNG, as a chart feature would post.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -84,7 +95,6 @@ class StageSelect(discord.ui.Select[Any]):
         )
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        assert self.view is not None
         votes = int(interaction.message.embeds[0].fields[0].value or 0)  # type: ignore[union-attr]
         await interaction.response.edit_message(embed=card_embed(votes, self.values[0]))
 
@@ -101,15 +111,6 @@ class CardView(discord.ui.View):
     ) -> None:
         await interaction.response.defer()  # type 6: acknowledge, edit later
         await interaction.edit_original_response(content="refreshed")
-
-
-class FeedbackModal(discord.ui.Modal, title="Feedback"):
-    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Your feedback", custom_id="feedback_text", max_length=200
-    )
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message(f"Thanks for: {self.text.value}", ephemeral=True)
 
 
 class ToyTree(app_commands.CommandTree[Any]):
@@ -130,11 +131,7 @@ class ToyBot(commands.Bot):
             tree_cls=ToyTree,
         )
         self.setup_ran = False
-        self.ready_fired = False
         self.clicks: list[int] = []
-
-    async def on_ready(self) -> None:
-        self.ready_fired = True
 
     async def setup_hook(self) -> None:
         self.setup_ran = True
@@ -176,11 +173,17 @@ class ToyBot(commands.Bot):
         async def topic_name(
             interaction: discord.Interaction[Any], current: str
         ) -> list[app_commands.Choice[str]]:
+            if current == "everything":  # more than Discord allows
+                return [app_commands.Choice(name=f"t{i}", value=f"t{i}") for i in range(26)]
             return [
                 app_commands.Choice(name=t.title(), value=t)
                 for t in TOPICS
                 if t.startswith(current.lower())
             ]
+
+        @tree.command(description="Name a role")
+        async def rolename(interaction: discord.Interaction[Any], role: discord.Role) -> None:
+            await interaction.response.send_message(f"Role: {role.name}")
 
         @tree.command(description="Show a project card")
         async def card(interaction: discord.Interaction[Any]) -> None:
@@ -207,10 +210,6 @@ class ToyBot(commands.Bot):
             where = "guild" if interaction.guild_id else "DM"
             await interaction.response.send_message(f"{interaction.user.name} in {where}")
 
-        @tree.command(description="Send feedback")
-        async def feedback(interaction: discord.Interaction[Any]) -> None:
-            await interaction.response.send_modal(FeedbackModal())
-
         @tree.command(description="Moderators only")
         @app_commands.guild_only()
         @app_commands.default_permissions(manage_guild=True)
@@ -225,29 +224,19 @@ class ToyBot(commands.Bot):
         async def chatty(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.send_message("x" * 2001)
 
-        @tree.command(description="Export notes as a file")
-        async def export(interaction: discord.Interaction[Any]) -> None:
+        @tree.command(description="Sends a followup before answering")
+        async def early(interaction: discord.Interaction[Any]) -> None:
+            await interaction.followup.send("too early")
+
+        @tree.command(description="Posts a chart")
+        async def chart(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.send_message(
-                "Here you go", file=discord.File(io.BytesIO(b"phase: design\n"), "notes.txt")
+                "Your chart", file=discord.File(io.BytesIO(PNG), "x.png")
             )
             await interaction.followup.send(
-                file=discord.File(io.BytesIO(b"{}"), "data.json"), ephemeral=True
+                file=discord.File(io.BytesIO(b"phase,days\ndesign,3\n"), "data.csv"),
+                ephemeral=True,
             )
-
-        @tree.command(description="Announce in the channel and DM the caller")
-        async def announce(interaction: discord.Interaction[Any], text: str) -> None:
-            await interaction.response.send_message("Announced", ephemeral=True)
-            assert interaction.channel is not None
-            await interaction.channel.send(f"Announcement: {text}")  # type: ignore[union-attr]
-            await interaction.user.send(f"You announced: {text}")
-
-        @tree.context_menu(name="Greet")
-        async def greet(interaction: discord.Interaction[Any], member: discord.Member) -> None:
-            await interaction.response.send_message(f"Hello {member.display_name}")
-
-        @tree.context_menu(name="Quote")
-        async def quote(interaction: discord.Interaction[Any], message: discord.Message) -> None:
-            await interaction.response.send_message(f"> {message.content}")
 
         @tree.command(description="Calls a route the stand-in lacks")
         async def audit(interaction: discord.Interaction[Any]) -> None:
@@ -281,26 +270,10 @@ async def test_login_runs_setup_hook_and_sync_registers_schema(h: Harness) -> No
         "PUT /applications/{app}/commands",
     ]
     synced = h.synced_payload()
-    assert sorted(c["name"] for c in synced) == sorted(
-        [
-            "roll",
-            "phase",
-            "topic",
-            "card",
-            "divide",
-            "report",
-            "whoami",
-            "feedback",
-            "purge",
-            "crash",
-            "chatty",
-            "export",
-            "announce",
-            "audit",
-            "Greet",
-            "Quote",
-        ]
-    )
+    assert {c["name"] for c in synced} == {
+        *("roll", "phase", "topic", "rolename", "card", "divide", "report", "whoami"),
+        *("purge", "crash", "chatty", "early", "chart", "audit"),
+    }
     assert check_command_schema(synced) == []
     roll = h.standin.registered_command("roll")
     assert roll is not None and int(roll["id"]) > 0
@@ -318,21 +291,12 @@ async def test_login_runs_setup_hook_and_sync_registers_schema(h: Harness) -> No
     assert guild.get_channel(h.world.channel_id) is not None
 
 
-async def test_ready_option_fires_on_ready() -> None:
-    bot = ToyBot()
-    async with Harness(bot, ready=True) as h:
-        assert bot.ready_fired and bot.is_ready()
-        assert bot.get_guild(h.world.guild_id) is not None
-        res = await h.command("roll", {"count": 1})
-        assert res.embed()["fields"][0]["value"] == "1"
-
-
 async def test_route_base_restored_and_no_tasks_leak() -> None:
     before = discord.http.Route.BASE
     tasks_before = asyncio.all_tasks()
     async with Harness(ToyBot()) as h:
         assert h.standin.base_url == discord.http.Route.BASE
-        await h.command("card")  # starts a view timeout task
+        await h.command("card")  # starts a view timeout task, which the harness does not await
     assert before == discord.http.Route.BASE
     await asyncio.sleep(0)
     assert asyncio.all_tasks() - tasks_before == set()
@@ -340,7 +304,7 @@ async def test_route_base_restored_and_no_tasks_leak() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Slash commands
+# Slash commands and autocomplete
 # --------------------------------------------------------------------------------------------
 
 
@@ -373,14 +337,17 @@ async def test_range_and_literal_options_reach_the_command(h: Harness) -> None:
         ("roll", {"count": 2, "mode": "avg"}, "must be one of"),
         ("roll", {"count": "2"}, "takes an integer"),
         ("roll", {"count": 2.0}, "takes an integer"),
+        ("roll", {"count": True}, "takes an integer"),
         ("roll", {"count": 2, "label": "x"}, "must be 2-10 characters"),
         ("roll", {"count": 2, "label": "x" * 11}, "must be 2-10 characters"),
         ("roll", {"count": 2, "label": 5}, "takes a string"),
         ("roll", {"count": 2, "sides": 6}, "has no option 'sides'"),
+        ("rolename", {"role": "admins"}, "takes a role dict"),
         ("nope", {}, "not registered"),
         ("phase", {}, "cannot be invoked directly"),
         ("phase admin", {}, "cannot be invoked directly"),
         ("phase admin reset", {}, "missing required option"),
+        ("phase admin reset", {"confirm": "yes"}, "takes a boolean"),
         ("phase show extra", {}, "no subcommand"),
     ],
 )
@@ -423,6 +390,14 @@ async def test_subcommand_and_group_nesting(h: Harness) -> None:
     ]
 
 
+async def test_role_option_is_resolved(h: Harness) -> None:
+    role_id = 1234567890
+    res = await h.command("rolename", {"role": {"id": str(role_id), "permissions": "0"}})
+    assert res.content == "Role: role"
+    assert res.payload["data"]["options"] == [{"name": "role", "type": 8, "value": str(role_id)}]
+    assert res.payload["data"]["resolved"]["roles"][str(role_id)]["name"] == "role"
+
+
 async def test_autocomplete_returns_choices(h: Harness) -> None:
     res = await h.autocomplete("topic", "name", "de")
     assert res.callback_type == 8
@@ -437,6 +412,14 @@ async def test_autocomplete_returns_choices(h: Harness) -> None:
 
     with pytest.raises(UnsendableInteraction, match="no autocomplete"):
         await h.autocomplete("roll", "count", "3")
+
+
+async def test_more_than_25_choices_are_rejected(h: Harness) -> None:
+    res = await h.autocomplete("topic", "name", "everything", check=False)
+    assert not res.acknowledged and res.choices is None
+    [rejected] = res.rejected
+    assert rejected.response["code"] == 50035
+    assert "choices" in rejected.response["errors"]["data"]
 
 
 async def test_ephemeral_error_reply(h: Harness) -> None:
@@ -454,10 +437,10 @@ async def test_defer_then_edit_original_and_followup(h: Harness) -> None:
     assert res.callback_type == 5
     first = res.versions[0]
     assert first["flags"] & FLAG_LOADING and first["content"] == ""
-    assert not res.loading
+    assert not res.flags & FLAG_LOADING
     assert res.content == "Report ready"
     assert res.embed()["title"] == "Report"
-    assert len(res.edits) == 1 and res.edits[0]["content"] == "Report ready"
+    assert [r.json["content"] for r in res.requests if r.method == "PATCH"] == ["Report ready"]
     assert len(res.followups) == 1
     followup = res.followups[0]
     assert followup["content"] == "Details are private"
@@ -479,6 +462,7 @@ async def test_dm_allowed_command_in_every_context(h: Harness) -> None:
     friend_dm = await h.command("whoami", context="private_channel")
     assert friend_dm.content == "tester in DM"
     assert friend_dm.payload["authorizing_integration_owners"] == {"1": str(h.world.user.id)}
+    assert friend_dm.payload["channel"]["id"] != dm.payload["channel"]["id"]
 
     with pytest.raises(UnsendableInteraction, match="not user-installable"):
         await h.command("roll", {"count": 1}, context="private_channel")
@@ -492,10 +476,11 @@ async def test_default_member_permissions_hide_command(h: Harness) -> None:
     mod = discord.Permissions(manage_guild=True).value | h.world.member_permissions
     res = await h.command("purge", permissions=mod)
     assert res.ephemeral and res.content == "purged"
+    assert res.payload["member"]["permissions"] == str(mod)
 
 
 # --------------------------------------------------------------------------------------------
-# Views: buttons, selects, dynamic items, modals
+# Components: buttons, selects, dynamic items
 # --------------------------------------------------------------------------------------------
 
 
@@ -514,6 +499,7 @@ async def test_embed_view_button_and_select(h: Harness) -> None:
     other = FakeUser.new("alice")
     clicked = await h.click(res, "vote:0", user=other)
     assert clicked.callback_type == 7
+    assert clicked.payload["data"]["id"] == 2  # Discord numbers components: row 1, button 2
     assert res.component("vote:1")["label"] == "Votes: 1"
     assert len(res.versions) == 3
     bot = h.bot
@@ -523,6 +509,29 @@ async def test_embed_view_button_and_select(h: Harness) -> None:
         await h.click(res, "vote:0")  # the button was replaced by vote:1
     with pytest.raises(UnsendableInteraction, match="values must be distinct among"):
         await h.select(res, "card:stage", ["shipping"])
+    with pytest.raises(UnsendableInteraction, match="takes 1-1 values"):
+        await h.select(res, "card:stage", ["design", "testing"])
+    with pytest.raises(UnsendableInteraction, match="buttons take no values"):
+        await h.select(res, "card:refresh", ["design"])
+
+
+async def test_deferred_component_update_edits_the_components_message(h: Harness) -> None:
+    res = await h.command("card")
+    refreshed = await h.click(res, "card:refresh")
+    assert refreshed.callback_type == 6
+    assert refreshed.message_id == res.message_id
+    assert res.content == "refreshed"
+    assert res.embed()["title"] == "Project card"  # untouched by the content-only edit
+    assert [r.json["content"] for r in refreshed.requests if r.method == "PATCH"] == ["refreshed"]
+
+
+async def test_messages_in_a_dm_are_only_clickable_by_their_user(h: Harness) -> None:
+    sent = await h.command("card", context="bot_dm")
+    with pytest.raises(UnsendableInteraction, match="belongs to another user"):
+        await h.click(sent, "card:refresh", user=FakeUser.new("eve"))
+    clicked = await h.click(sent, "card:refresh")
+    assert clicked.payload["context"] == 1 and clicked.payload["channel"]["type"] == 1
+    assert sent.content == "refreshed"
 
 
 async def test_dynamic_button_survives_restart() -> None:
@@ -550,70 +559,69 @@ async def test_dynamic_button_survives_restart() -> None:
     assert not unanswered.acknowledged
 
 
-async def test_modal_round_trip(h: Harness) -> None:
-    opened = await h.command("feedback")
-    assert opened.callback_type == 9
-    assert opened.modal is not None and opened.modal["title"] == "Feedback"
-    with pytest.raises(UnsendableInteraction, match="is required"):
-        await h.submit_modal(opened, {})
-    submitted = await h.submit_modal(opened, {"feedback_text": "great harness"})
-    assert submitted.ephemeral
-    assert submitted.content == "Thanks for: great harness"
+# --------------------------------------------------------------------------------------------
+# Forged payloads (what the Discord client never sends, for hardening tests)
+# --------------------------------------------------------------------------------------------
 
 
-async def test_deferred_component_update_edits_the_components_message(h: Harness) -> None:
+async def test_forged_custom_ids(h: Harness) -> None:
     res = await h.command("card")
-    refreshed = await h.click(res, "card:refresh")
-    assert refreshed.callback_type == 6
-    assert refreshed.message_id == res.message_id
-    assert res.content == "refreshed"
-    assert res.embed()["title"] == "Project card"  # untouched by the content-only edit
+    payload = h.builder.component(res.message or {}, "vote:0")
+    payload["data"]["custom_id"] = "vote:41"  # not on the message: only a forger sends it
+    dropped = await h.feed(payload, check=False)
+    assert not dropped.acknowledged  # discord.py only runs items found on the message
+
+    payload = h.builder.component(res.message or {}, "vote:0")
+    payload["data"]["custom_id"] = "vote:41"
+    payload["message"]["components"][0]["components"][0]["custom_id"] = "vote:41"
+    forged = await h.feed(payload)
+    assert forged.callback_type == 7
+    assert res.component("vote:42")["label"] == "Votes: 42"  # the toy bot trusts the id
 
 
-async def test_files_are_sent_as_multipart_attachments(h: Harness) -> None:
-    res = await h.command("export")
-    assert res.content == "Here you go"
-    [attachment] = res.attachments
-    assert attachment["filename"] == "notes.txt" and attachment["size"] == 14
-    assert h.standin.attachment_data[int(attachment["id"])] == b"phase: design\n"
-    callback = next(r for r in res.requests if r.route and r.route.endswith("/callback"))
-    assert [f.field for f in callback.files] == ["files[0]"]
-    assert callback.json["data"]["attachments"] == [{"id": 0, "filename": "notes.txt"}]
-    [followup] = res.followups
-    assert followup["flags"] & FLAG_EPHEMERAL
-    assert followup["attachments"][0]["filename"] == "data.json"
+async def test_forged_unknown_subcommand_reaches_the_tree(h: Harness) -> None:
+    payload = h.builder.slash("phase show")
+    payload["data"]["options"][0]["name"] = "nuke"
+    res = await h.feed(payload)
+    assert res.ephemeral
+    assert res.content == "Error: Application command 'nuke' not found"
 
 
-async def test_channel_messages_and_direct_messages(h: Harness) -> None:
-    res = await h.command("announce", {"text": "ship it"})
-    assert res.ephemeral and res.content == "Announced"
-    posted = h.standin.channel_messages(h.world.channel_id)
-    assert [m["content"] for m in posted if m["type"] == 0] == ["Announcement: ship it"]
-    dm_channel = h.standin.dm_channel(h.world.user.payload())
-    dms = h.standin.channel_messages(int(dm_channel["id"]))
-    assert [m["content"] for m in dms] == ["You announced: ship it"]
-
-
-async def test_context_menus(h: Harness) -> None:
-    bob = FakeUser.new("bob")
-    greeted = await h.context_menu("Greet", bob)
-    assert greeted.content == "Hello Bob"
-    assert greeted.message is not None and greeted.message["type"] == 23
-    quoted = await h.context_menu("Quote", greeted.message)
-    assert quoted.content == "> Hello Bob"
-    with pytest.raises(UnsendableInteraction, match="not registered"):
-        await h.context_menu("Greet Loudly", bob)
-
-
-async def test_uncached_guild_still_works() -> None:
-    async with Harness(ToyBot(), cache_guild=False) as h:
-        assert h.bot.get_guild(h.world.guild_id) is None
-        res = await h.command("whoami")
-        assert res.content == "tester in guild"
+async def test_forged_option_type_reaches_the_command(h: Harness) -> None:
+    payload = h.builder.slash("topic", {"name": "design"})
+    payload["data"]["options"][0]["value"] = 5  # a string option sent as an integer
+    res = await h.feed(payload)
+    assert res.content == "Topic: 5"  # discord.py passes it through unchecked
 
 
 # --------------------------------------------------------------------------------------------
-# The harness notices misbehaviour
+# Attachments
+# --------------------------------------------------------------------------------------------
+
+
+async def test_files_are_uploaded_and_recorded_as_attachments(h: Harness) -> None:
+    res = await h.command("chart")
+    assert res.content == "Your chart" and not res.ephemeral
+    [attachment] = res.attachments
+    assert attachment["filename"] == "x.png"
+    assert attachment["size"] == len(PNG)
+    assert attachment["content_type"] == "image/png"  # Discord's guess: discord.py sends none
+    [sent] = res.files
+    assert (sent.filename, sent.data, sent.field) == ("x.png", PNG, "files[0]")
+    assert sent.content_type == "application/octet-stream"
+    callback = next(r for r in res.requests if r.route and r.route.endswith("/callback"))
+    assert callback.json["data"]["attachments"] == [{"id": 0, "filename": "x.png"}]
+    assert callback.files == [sent]
+
+    [followup] = res.followups
+    assert followup["flags"] & FLAG_EPHEMERAL
+    [csv] = followup["attachments"]
+    assert (csv["filename"], csv["content_type"]) == ("data.csv", "text/csv")
+    assert [f.data for f in h.standin.files(followup)] == [b"phase,days\ndesign,3\n"]
+
+
+# --------------------------------------------------------------------------------------------
+# The harness notices misbehaviour; the stand-in rejects what Discord would
 # --------------------------------------------------------------------------------------------
 
 
@@ -628,12 +636,27 @@ async def test_logged_exception_fails_the_interaction(h: Harness) -> None:
 async def test_standin_rejects_what_discord_would(h: Harness) -> None:
     res = await h.command("chatty", check=False)
     assert not res.acknowledged
-    assert len(res.rejected) == 1
-    rejected = res.rejected[0]
+    [rejected] = res.rejected
     assert rejected.status == 400
     assert rejected.response["code"] == 50035
     assert "content" in rejected.response["errors"]["data"]
     assert res.errors  # discord.py raised HTTPException inside the command
+
+
+async def test_followup_before_answering_is_unknown_webhook(h: Harness) -> None:
+    res = await h.command("early", check=False)
+    assert not res.acknowledged
+    assert [r.response["code"] for r in res.rejected] == [10015]
+
+
+async def test_second_callback_is_already_acknowledged(h: Harness) -> None:
+    res = await h.command("roll", {"count": 1})
+    url = f"{h.standin.base_url}/interactions/{res.state.id}/{res.state.token}/callback"
+    again = {"type": 4, "data": {"content": "again"}}
+    async with aiohttp.ClientSession() as session, session.post(url, json=again) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["code"] == 40060
+    assert res.embed()["title"] == "Roll" and res.content == ""  # the first answer stands
 
 
 async def test_unknown_route_is_recorded_and_fails() -> None:
@@ -650,9 +673,65 @@ async def test_no_unexpected_routes_in_a_full_session(h: Harness) -> None:
     res = await h.command("card")
     await h.select(res, "card:stage", ["design"])
     await h.command("report")
+    await h.command("chart")
     await h.autocomplete("topic", "name", "")
     assert h.standin.unexpected == []
     assert h.standin.rejected == []
+
+
+async def test_standin_answers_like_discord() -> None:
+    async with StandIn() as api, aiohttp.ClientSession() as session:
+        async with session.get(api.base_url + "/users/@me") as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "application/json"
+            assert (await resp.json())["id"] == str(api.application_id)
+        async with session.get(api.base_url + "/guilds/1/members") as resp:
+            assert resp.status == 404
+            assert await resp.json() == {"message": "404: Not Found", "code": 0}
+        async with session.post(api.base_url + "/interactions/1/nope/callback", json={}) as resp:
+            assert resp.status == 404
+            assert (await resp.json())["code"] == 10062
+    assert [str(r) for r in api.unexpected] == ["GET /guilds/1/members -> 404"]
+    assert [r.route for r in api.rejected] == ["POST /interactions/{iid}/{token}/callback"]
+
+
+def _button(custom_id: str) -> dict[str, Any]:
+    return {"type": 2, "style": 1, "label": "b", "custom_id": custom_id}
+
+
+def _select(n: int) -> dict[str, Any]:
+    options = [{"label": str(i), "value": str(i)} for i in range(n)]
+    return {"type": 3, "custom_id": "s", "options": options}
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"content": "x" * 2001}, ["content"]),
+        ({"embeds": [{"title": "t"}] * 11}, ["embeds"]),
+        ({"embeds": [{"description": "d" * 4097}]}, ["embeds", "0", "description"]),
+        ({"embeds": [{"fields": [{"name": "n", "value": ""}]}]}, ["embeds", "0", "fields"]),
+        ({"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]}, ["embeds"]),
+        ({"components": [{"type": 1, "components": [_button("x" * 101)]}]}, ["components"]),
+        ({"components": [{"type": 1, "components": [_button("a"), _button("a")]}]}, []),
+        ({"components": [{"type": 1, "components": [_select(26)]}]}, ["components", "0"]),
+        ({"components": [{"type": 1, "components": [_button(str(i)) for i in range(6)]}]}, []),
+        ({"components": [_button("a")]}, ["components", "0", "type"]),
+        ({"components": [{"type": 17, "components": []}]}, ["components", "0", "type"]),
+    ],
+)
+def test_message_limits(body: dict[str, Any], path: list[str]) -> None:
+    problems = validate_message_body(body, 0)
+    assert problems
+    assert any(list(map(str, where[: len(path)])) == path for where, _, _ in problems), problems
+
+
+def test_choice_limits() -> None:
+    assert validate_choices([{"name": "a", "value": "a"}] * 25, 3) == []
+    assert validate_choices([{"name": "a", "value": "a"}] * 26, 3)
+    assert validate_choices([{"name": "a", "value": 1}], 3)  # a string option's choice
+    assert validate_choices([{"name": "a", "value": "1"}], 4)  # an integer option's choice
+    assert validate_choices([{"name": "", "value": "a"}], 3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,23 +742,11 @@ async def test_no_unexpected_routes_in_a_full_session(h: Harness) -> None:
 async def test_payload_carries_required_fields(h: Harness) -> None:
     first = h.builder.slash("roll", {"count": 1})
     second = h.builder.slash("roll", {"count": 1})
+    required = {"id", "token", "type", "data", "version", "locale", "entitlements", "context"}
+    required |= {"attachment_size_limit", "application_id", "app_permissions", "guild_id"}
+    required |= {"channel", "channel_id", "member", "authorizing_integration_owners"}
     for payload in (first, second):
-        for key in (
-            "attachment_size_limit",
-            "entitlements",
-            "locale",
-            "version",
-            "application_id",
-            "token",
-            "id",
-            "app_permissions",
-            "guild_id",
-            "channel",
-            "member",
-            "authorizing_integration_owners",
-            "context",
-        ):
-            assert key in payload, key
+        assert required - payload.keys() == set()
         assert payload["member"]["permissions"] == str(h.world.member_permissions)
         assert payload["application_id"] == str(h.standin.application_id)
     assert first["id"] != second["id"] and first["token"] != second["token"]
@@ -693,6 +760,10 @@ def _command(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+def _option(name: str, **overrides: Any) -> dict[str, Any]:
+    return {"type": 3, "name": name, "description": name, **overrides}
+
+
 @pytest.mark.parametrize(
     ("commands_json", "problem"),
     [
@@ -703,59 +774,36 @@ def _command(**overrides: Any) -> dict[str, Any]:
         ([_command(description="d" * 101)], "description must be 1-100"),
         ([_command(), _command()], "share this name"),
         (
-            [
-                _command(
-                    options=[
-                        {"type": 3, "name": "a", "description": "a"},
-                        {"type": 3, "name": "b", "description": "b", "required": True},
-                    ]
-                )
-            ],
+            [_command(options=[_option("a"), _option("b", required=True)])],
             "required options must be listed before",
         ),
+        ([_command(options=[_option(f"o{i}") for i in range(26)])], "at most 25"),
         (
-            [
-                _command(
-                    options=[{"type": 3, "name": f"o{i}", "description": "o"} for i in range(26)]
-                )
-            ],
-            "at most 25",
-        ),
-        (
-            [
-                _command(
-                    options=[
-                        {
-                            "type": 3,
-                            "name": "c",
-                            "description": "c",
-                            "choices": [{"name": "n", "value": "v" * 101}],
-                        }
-                    ]
-                )
-            ],
+            [_command(options=[_option("c", choices=[{"name": "n", "value": "v" * 101}])])],
             "longer than 100",
         ),
         (
+            [_command(options=[_option("c", choices=[{"name": "n", "value": "v"}] * 26)])],
+            "26 choices (at most 25)",
+        ),
+        (
             [
                 _command(
                     options=[
-                        {
-                            "type": 3,
-                            "name": f"o{i}",
-                            "description": "d" * 100,
-                            "choices": [{"name": "n" * 100, "value": str(j)} for j in range(25)],
-                        }
+                        _option(
+                            f"o{i}",
+                            description="d" * 100,
+                            choices=[{"name": "n" * 100, "value": str(j)} for j in range(25)],
+                        )
                         for i in range(2)
                     ]
                 )
             ],
             "max 4000",
         ),
-        (
-            [_command(options=[{"type": 3, "name": "Bad", "description": "x"}])],
-            "option 'Bad': name must be",
-        ),
+        ([_command(options=[_option("Bad")])], "option 'Bad': name must be"),
+        ([_command(options=[_option("n", type=4, min_length=1)])], "only apply to string"),
+        ([{"name": "Inspect", "type": 3, "description": ""}], "only slash commands"),
     ],
 )
 def test_schema_checker_flags_problems(commands_json: list[dict[str, Any]], problem: str) -> None:
@@ -763,10 +811,8 @@ def test_schema_checker_flags_problems(commands_json: list[dict[str, Any]], prob
     assert any(problem in p for p in problems), problems
 
 
-def test_schema_checker_accepts_context_menus_and_valid_commands() -> None:
-    assert check_command_schema([_command(name="ok-name_2")]) == []
-    assert check_command_schema([{"name": "Inspect Message", "type": 3, "description": ""}]) == []
-    assert check_command_schema([_command(), {"name": "ok", "type": 3, "description": ""}]) == []
+def test_schema_checker_accepts_valid_commands() -> None:
+    assert check_command_schema([_command(name="ok-name_2"), _command(name="other")]) == []
 
 
 async def test_standin_refuses_invalid_sync_like_discord() -> None:
@@ -780,25 +826,9 @@ async def test_standin_refuses_invalid_sync_like_discord() -> None:
         with pytest.raises(app_commands.CommandSyncFailure):
             await h.sync()
         assert h.standin.rejected[-1].response["code"] == 50035
+        assert not h.standin.synced
     assert not api.started
 
 
 async def _noop_callback(interaction: discord.Interaction[Any]) -> None:
     await interaction.response.send_message("noop")
-
-
-async def test_standin_answers_like_discord() -> None:
-    async with StandIn() as api, aiohttp.ClientSession() as session:
-        async with session.get(api.base_url + "/users/@me") as resp:
-            assert resp.status == 200
-            assert resp.headers["Content-Type"] == "application/json"
-            assert (await resp.json())["id"] == str(api.application_id)
-        async with session.get(api.base_url + "/guilds/1/members") as resp:
-            assert resp.status == 404
-            assert resp.headers["Content-Type"] == "application/json"
-            assert await resp.json() == {"message": "404: Not Found", "code": 0}
-        async with session.post(api.base_url + "/interactions/1/nope/callback", json={}) as resp:
-            assert resp.status == 404
-            assert (await resp.json())["code"] == 10062
-    assert [str(r) for r in api.unexpected] == ["GET /guilds/1/members -> 404"]
-    assert [r.route for r in api.rejected] == ["POST /interactions/{iid}/{token}/callback"]

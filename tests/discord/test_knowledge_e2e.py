@@ -897,14 +897,14 @@ def _help_groups(embed: JSON) -> dict[str, str]:
 async def test_help_shows_each_group_in_one_field(harness: Harness) -> None:
     result = await harness.command("help")
     embed = assert_public_answer(result, "phasebot commands")
-    assert [name for name, _ in fields(embed)] == ["Knowledge", "Project tracking"]
+    assert [name for name, _ in fields(embed)] == ["Knowledge", "Project tracking", "Team view"]
 
 
 async def test_help_lists_every_command(harness: Harness) -> None:
     result = await harness.command("help")
     embed = assert_public_answer(result, "phasebot commands")
     rows = _help_groups(embed)
-    assert list(rows) == ["Knowledge", "Project tracking"]
+    assert list(rows) == ["Knowledge", "Project tracking", "Team view"]
     synced = harness.synced_payload()
     expected: list[str] = []
     for command in synced:

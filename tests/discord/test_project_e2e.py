@@ -31,6 +31,8 @@ from tests.discord.test_project_helpers import (
     uid,
 )
 
+pytestmark = pytest.mark.store_backends("sqlite", "postgres")
+
 IMPLEMENTATION_CHECKLIST = (
     "☐ Write code according to the specifications.",
     "☐ Conduct unit testing to ensure individual components work as intended.",

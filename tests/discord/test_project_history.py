@@ -21,6 +21,8 @@ from tests.discord.test_project_helpers import (
     set_phase,
 )
 
+pytestmark = pytest.mark.store_backends("sqlite", "postgres")
+
 NEWER, OLDER = "◀ Newer", "Older ▶"
 
 

@@ -49,6 +49,8 @@ from tests.discord.test_project_helpers import (
     uid,
 )
 
+pytestmark = pytest.mark.store_backends("sqlite", "postgres")
+
 CHANGES: list[tuple[str, dict[str, Any] | None]] = [
     ("project set", {"phase": "testing", "note": "go"}),
     ("project next", {"note": "onwards"}),
@@ -138,21 +140,27 @@ async def test_the_schema_lets_every_member_see_project(harness: Harness) -> Non
     [project] = [c for c in harness.synced_payload() if c["name"] == "project"]
     assert project.get("default_member_permissions") is None
     assert sorted(o["name"] for o in project["options"]) == [
+        "announce",
         "back",
         "check",
         "editor-role",
+        "export",
         "history",
         "methodology",
         "next",
+        "overview",
+        "remind",
         "reset",
         "set",
         "status",
+        "timeline",
     ]
 
 
 # -- the editor role ----------------------------------------------------------------------
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_editor_role_members_may_change_without_manage_channels(
     harness: Harness, settings: Settings
 ) -> None:
@@ -210,6 +218,7 @@ async def test_without_the_editor_role_the_refusal_names_it(harness: Harness) ->
     assert await events(harness) == before
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_clearing_the_editor_role_takes_the_right_away(
     harness: Harness, settings: Settings
 ) -> None:
@@ -250,6 +259,7 @@ async def test_a_new_editor_role_replaces_the_old_one(harness: Harness) -> None:
     assert allowed.embed()["title"] == "Moved to Phase 4 of 8 · Implementation (Coding)"
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 @pytest.mark.parametrize("permissions", [MEMBER, EDITOR], ids=["member", "manage-channels"])
 async def test_setting_the_editor_role_needs_manage_server(
     harness: Harness, settings: Settings, permissions: int
@@ -265,6 +275,7 @@ async def test_setting_the_editor_role_needs_manage_server(
     [{}, {"clear": False}, {"role": "ROLE", "clear": True}],
     ids=["nothing", "clear-false", "role-and-clear"],
 )
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_editor_role_needs_exactly_a_role_or_clear(
     harness: Harness, settings: Settings, options: dict[str, Any]
 ) -> None:
@@ -275,6 +286,7 @@ async def test_editor_role_needs_exactly_a_role_or_clear(
     assert editor_roles(settings.database_path) == []
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_editor_role_in_a_dm_is_refused(harness: Harness, settings: Settings) -> None:
     refused = await harness.command(
         "project editor-role", {"clear": True}, context="bot_dm", user=FakeUser.new("dana")
@@ -415,6 +427,7 @@ async def test_the_set_phase_button_on_the_current_phase_is_refused(harness: Har
 # -- DMs with the bot ---------------------------------------------------------------------
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_in_a_dm_the_user_owns_the_progress(harness: Harness, settings: Settings) -> None:
     dana, eve = FakeUser.new("dana"), FakeUser.new("eve")
 
@@ -467,6 +480,7 @@ async def test_project_is_not_offered_in_other_peoples_dms(harness: Harness) -> 
         await harness.command("project status", context="private_channel")
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_the_set_phase_button_in_other_peoples_dms_writes_nothing(
     harness: Harness, settings: Settings
 ) -> None:
@@ -496,6 +510,7 @@ async def test_the_set_phase_button_in_other_peoples_dms_writes_nothing(
     assert table_rows(settings.database_path, "SELECT * FROM events") == []
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_refusals_in_one_guild_channel_leave_the_database_untouched(
     harness: Harness, settings: Settings
 ) -> None:

@@ -7,6 +7,8 @@ import itertools
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.config import Settings
 from tests.discord.conftest import Clock
 from tests.discord.harness import FakeUser, Harness, InteractionResult
@@ -33,6 +35,8 @@ from tests.discord.test_project_helpers import (
     table_rows,
     uid,
 )
+
+pytestmark = pytest.mark.store_backends("sqlite", "postgres")
 
 PHASE_TITLES = [
     "Moved to Phase 2 of 8 · Analysis",
@@ -234,6 +238,7 @@ def _when(text: str) -> int:
     return int(moment.timestamp())
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_every_change_is_stored_with_who_and_when(
     harness: Harness, settings: Settings, clock: Clock
 ) -> None:

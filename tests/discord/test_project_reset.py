@@ -35,6 +35,8 @@ from tests.discord.test_project_helpers import (
     table_rows,
 )
 
+pytestmark = pytest.mark.store_backends("sqlite", "postgres")
+
 _RESET_ID = re.compile(r"^pb:reset:(yes|no):(\d+):(\d+)$")
 
 
@@ -108,6 +110,7 @@ async def test_reset_needs_manage_server(harness: Harness, permissions: int) -> 
     assert await snapshot(harness, here(harness)) == before
 
 
+@pytest.mark.store_backends("sqlite")  # reads the SQLite file itself
 async def test_confirming_clears_this_channel_only(harness: Harness, settings: Settings) -> None:
     mia, dana = FakeUser.new("mia"), FakeUser.new("dana")
     other = Elsewhere(harness, name="backend")

@@ -27,6 +27,11 @@ PROJECT_SUBCOMMANDS = {
     "history",
     "reset",
     "editor-role",
+    "overview",
+    "timeline",
+    "export",
+    "announce",
+    "remind",
 }
 
 

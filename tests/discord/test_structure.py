@@ -139,8 +139,8 @@ async def test_every_command_belongs_to_the_cog_that_declares_it(bare_bot: Phase
 # --------------------------------------------------------------------------------------------
 
 PLATFORM = "discord"
-OPTION_TYPES = {Kind.TEXT: 3, Kind.INTEGER: 4, Kind.BOOLEAN: 5, Kind.ROLE: 8}
-"""Each declared kind as Discord's option type: string, integer, boolean, role."""
+OPTION_TYPES = {Kind.TEXT: 3, Kind.INTEGER: 4, Kind.BOOLEAN: 5, Kind.ROLE: 8, Kind.CHANNEL: 7}
+"""Each declared kind as Discord's option type: string, integer, boolean, role, channel."""
 CONTEXTS = {Where.EVERYWHERE: [0, 1, 2], Where.PROJECTS: [0, 1]}
 """Each declared place as Discord's contexts: guild, bot DM, private channel."""
 OFFERED = [c for c in COMMANDS if c.offered_on(PLATFORM)]
@@ -188,7 +188,11 @@ def option_problems(declared: Command, schema: dict[str, Any]) -> list[str]:
             ("min_value", got.get("min_value"), option.min_value if integer else None),
             ("max_value", got.get("max_value"), option.max_value if integer else None),
             ("max_length", got.get("max_length"), option.max_length if text else None),
-            ("choices", got.get("choices"), None),
+            (
+                "choices",
+                got.get("choices"),
+                [{"name": c, "value": c} for c in option.choices] or None,
+            ),
         ]
         if got.get("min_length") not in (None, 1):  # 1: Discord never sends ""
             problems.append(f"{where} min_length {got['min_length']} is not declared")

@@ -1,6 +1,6 @@
-"""The backends the contract suite runs over: the in-memory fake and SQLite (and
-PostgreSQL, when a server is there). Each backend can be opened again on the same
-data, which is a restart, or a second process."""
+"""The backends the contract suite runs over: the in-memory fake, SQLite and PostgreSQL
+(a new empty database per test, from ``pg_dsn``). Each backend can be opened again on
+the same data, which is a restart, or a second process."""
 
 from __future__ import annotations
 
@@ -58,10 +58,26 @@ def _sqlite(path: Path) -> Opener:
     return opened
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _postgres(dsn: str) -> Opener:
+    from bot.storage.postgres import PostgresRepository
+
+    @asynccontextmanager
+    async def opened() -> AsyncIterator[Repository]:
+        async with await PostgresRepository.open(dsn, pool_size=POOL_SIZE) as repository:
+            yield repository
+
+    return opened
+
+
+POOL_SIZE = 10
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "memory":
         return Backend("memory", _memory(), durable=False)
+    if request.param == "postgres":
+        return Backend("postgres", _postgres(request.getfixturevalue("pg_dsn")), durable=True)
     return Backend("sqlite", _sqlite(tmp_path / "contract.sqlite3"), durable=True)
 
 

@@ -278,3 +278,95 @@ async def test_a_restart_keeps_everything(backend: Backend, content: Content) ->
         assert await reopened.setting(Place("discord", "1001"), "editor_role") == "42"
         _, status = await Tracker(reopened, content, Clock()).move(HERE, ANN, "next")
         assert status.state.phase_key == "deployment"
+
+
+async def test_racing_first_changes_create_a_channel_once(
+    backend: Backend, content: Content
+) -> None:
+    """A channel's first change inserts its row: when writers race to create it, one
+    wins, the others are told it changed, and the Tracker plans them again."""
+    writers = 8
+    openers = [backend.open() for _ in range(writers)]
+    repositories = [await o.__aenter__() for o in openers]
+    try:
+        for round_ in range(20):
+            scope = Scope("discord", "1001", f"new-{round_}")
+            move = Event("phase", ANN, Clock()(), None, "design")
+            change = Change(ProjectState(phase_key="design"), move)
+            results = await asyncio.gather(*(r.append(scope, 0, change) for r in repositories))
+            assert [r for r in results if r is not None] == [1], round_
+            assert len(await events_of(repositories[0], scope)) == 1
+        trackers = [Tracker(r, content, Clock()) for r in repositories]
+        scope = Scope("discord", "1001", "together")
+        await trackers[0].move(scope, ANN, "set", "planning")
+        results = await asyncio.gather(
+            *(t.move(scope, BOB, "next") for t in trackers[:7]), return_exceptions=True
+        )
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        events = await events_of(repositories[0], scope)
+        assert [e.to_phase for e in events] == list(PHASE_KEYS)
+        assert_chain(events)
+    finally:
+        for opener in openers:
+            await opener.__aexit__(None, None, None)
+
+
+# -- team views --------------------------------------------------------------------------------
+
+
+async def test_channels_lists_a_workspaces_tracked_channels_longest_first(
+    tracker: Tracker, repository: Repository
+) -> None:
+    first = Scope("discord", "1001", "1", label="one")
+    second = Scope("discord", "1001", "2", label="two")
+    untracked = Scope("discord", "1001", "3")
+    elsewhere = Scope("discord", "9", "1")
+    await tracker.move(second, ANN, "set", "design")  # the clock moves on between moves
+    await tracker.move(first, ANN, "set", "planning")
+    await tracker.methodology(untracked, ANN, "agile")  # a row, but no phase
+    await tracker.move(elsewhere, ANN, "set", "testing")
+    await tracker.check(first, BOB, "1")
+    listed = await repository.channels(Place("discord", "1001"))
+    assert [(s.channel, s.label) for s, _ in listed] == [("2", "two"), ("1", "one")]
+    assert listed[1][1] == await repository.load(first)
+    assert set(listed[1][1].status.ticks) == {"feasibility-studies"}
+
+
+async def test_events_page_forwards_from_an_id(tracker: Tracker, repository: Repository) -> None:
+    await tracker.move(HERE, ANN, "set", "planning")
+    for _ in range(4):
+        await tracker.move(HERE, ANN, "next")
+    everything = await events_of(repository)
+    assert await repository.events(HERE, 0, 100) == everything
+    assert await repository.events(HERE, everything[1].id, 2) == everything[2:4]
+    assert await repository.events(HERE, everything[-1].id, 10) == []
+
+
+async def test_places_and_claims(repository: Repository) -> None:
+    at = Clock()()
+    one, two = Place("slack", "T1", "C1"), Place("slack", "T1", "C2")
+    await repository.set_setting(one, "remind_days", "3", ANN, at)
+    await repository.set_setting(two, "remind_days", "7", ANN, at)
+    await repository.set_setting(Place("discord", "T1", "C1"), "remind_days", "1", ANN, at)
+    assert sorted(await repository.places("slack", "remind_days"), key=str) == sorted(
+        [(one, "3"), (two, "7")], key=str
+    )
+    assert await repository.claim(one, "reminded", "stay-1", ANN, at)
+    assert not await repository.claim(one, "reminded", "stay-1", BOB, at)  # once per value
+    assert await repository.claim(one, "reminded", "stay-2", BOB, at)
+    assert await repository.setting(one, "reminded") == "stay-2"
+
+
+async def test_only_one_of_many_claims_wins(backend: Backend) -> None:
+    openers = [backend.open() for _ in range(6)]
+    repositories = [await o.__aenter__() for o in openers]
+    try:
+        at, place = Clock()(), Place("discord", "1", "2")
+        for round_ in range(10):
+            won = await asyncio.gather(
+                *(r.claim(place, "reminded", f"stay-{round_}", ANN, at) for r in repositories)
+            )
+            assert won.count(True) == 1
+    finally:
+        for opener in openers:
+            await opener.__aexit__(None, None, None)

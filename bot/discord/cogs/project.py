@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -68,6 +68,40 @@ class ProjectCog(
         clear: bool | None = None,
     ) -> None:
         await self.bot.answer(interaction, role=role and str(role.id), clear=clear)
+
+    @declared("project overview")
+    async def overview(self, interaction: discord.Interaction[Any]) -> None:
+        await self.bot.answer(interaction)
+
+    @declared("project timeline")
+    async def timeline(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+    ) -> None:
+        await self.bot.answer(interaction, channel=channel and str(channel.id))
+
+    @declared("project export")
+    async def export(
+        self, interaction: discord.Interaction[Any], format: Literal["csv", "json", "markdown"]
+    ) -> None:
+        await self.bot.answer(interaction, format=format)
+
+    @declared("project announce")
+    async def announce(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel | None = None,
+        clear: bool | None = None,
+    ) -> None:
+        await self.bot.answer(interaction, channel=channel and str(channel.id), clear=clear)
+
+    @declared("project remind")
+    async def remind(
+        self,
+        interaction: discord.Interaction[Any],
+        days: app_commands.Range[int, 1, 90] | None = None,
+        off: bool | None = None,
+    ) -> None:
+        await self.bot.answer(interaction, days=days, off=off)
 
 
 async def setup(bot: PhaseBot) -> None:

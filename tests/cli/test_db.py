@@ -1,0 +1,44 @@
+"""`phasebot db migrate` and `phasebot db copy` on SQLite, and their usage errors (the
+PostgreSQL side: tests/storage/test_postgres.py and test_copy.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage import latest_version
+from tests.cli.test_cli import _one_line_error, run
+
+
+def test_db_migrate_creates_and_then_leaves_a_sqlite_file(tmp_path: Path) -> None:
+    first = run("db", "migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == (
+        f"SQLite file {tmp_path / 'db.sqlite3'}: migrated from schema version 0 to "
+        f"{latest_version()}\n"
+    )
+    again = run("db", "migrate", "DATABASE_PATH", cwd=tmp_path)
+    assert again.stdout.endswith(f"already at the newest schema (version {latest_version()})\n")
+    other = run("db", "migrate", str(tmp_path / "other.sqlite3"), cwd=tmp_path)
+    assert other.returncode == 0 and (tmp_path / "other.sqlite3").exists()
+
+
+def test_db_copy_between_sqlite_files(tmp_path: Path) -> None:
+    assert run("ask", "/project set design note:hi", cwd=tmp_path).returncode == 0
+    copied = run("db", "copy", "DATABASE_PATH", "copy.sqlite3", cwd=tmp_path)
+    assert copied.returncode == 0, copied.stderr
+    assert copied.stdout.startswith("copied 1 projects, 1 events, 0 ticks, 0 settings from ")
+    status = run("ask", "/project status", cwd=tmp_path, env={"DATABASE_PATH": "copy.sqlite3"})
+    assert "Design" in status.stdout
+    assert "already holds exactly" in run("db", "copy", "db.sqlite3", "copy.sqlite3",
+                                          cwd=tmp_path).stdout  # fmt: skip
+
+
+def test_db_usage_errors_are_one_line(tmp_path: Path) -> None:
+    unset = run("db", "copy", "DATABASE_URL", "x.sqlite3", cwd=tmp_path)
+    assert unset.returncode == 2 and _one_line_error(unset) == "phasebot: DATABASE_URL is not set"
+    mysql = run("db", "migrate", "mysql://root:pw@localhost/db", cwd=tmp_path)
+    assert mysql.returncode == 2 and "pw" not in _one_line_error(mysql)
+    missing = run("db", "copy", "only-one", cwd=tmp_path)
+    assert missing.returncode == 2 and "the following arguments are required: TARGET" in (
+        missing.stderr
+    )
