@@ -28,7 +28,7 @@ from bot.core.parse import parse
 from bot.core.runner import Runner
 from bot.core.state import Actor, Scope
 from bot.core.surface import Request
-from bot.slack import read
+from bot.slack import notices, read
 from bot.slack.permissions import Directory, SlackGate
 from bot.slack.respond import ResponseUrl, Upload, report, send, tell
 
@@ -60,6 +60,8 @@ class SlackEdge:
         self.runner = runner
         self.client = client
         self.directory = directory or Directory(client)
+        self.reminders = notices.Reminders(client, runner.app.tracker)
+        """Started by whoever runs the app (``phasebot slack``)."""
         self.busy: set[asyncio.Task[Any]] = set()
         """The requests being answered (a clean stop lets them finish)."""
         # An empty signing secret (Socket Mode, which has no signatures) refuses every
@@ -84,7 +86,12 @@ class SlackEdge:
         if team and channel:
             scope = Scope(PLATFORM, team, channel, private=channel.startswith("D"))
         gate = SlackGate(self.directory, self.runner.app.tracker, scope)
-        return Request(PLATFORM, Actor(user_id, user_name or user_id), scope, gate)
+        actor = Actor(user_id, user_name or user_id)
+
+        def channel_of(value: str) -> Scope:  # a channel option's id (read.checked checks it)
+            return Scope(PLATFORM, team, value)
+
+        return Request(PLATFORM, actor, scope, gate, channel=channel_of)
 
     # -- listeners -----------------------------------------------------------------------------
 
@@ -139,6 +146,9 @@ class SlackEdge:
             log.debug("slack command /%s %s", command.name, options)
             answer = await self.runner.run(command.name, options, request)
             await send(reply, answer, self.uploader(channel, reply))
+            await notices.announce(self.client, reply, answer.posts)
+            if command.name == "project remind":
+                self.reminders.wake()
         except Exception as error:
             await report(reply, error, where)
 
@@ -159,6 +169,7 @@ class SlackEdge:
         try:
             answer = await self.runner.click(action_id, values, request)
             await send(reply, answer, self.uploader(channel, reply))
+            await notices.announce(self.client, reply, answer.posts)
         except Exception as error:
             await report(reply, error, where)
 

@@ -92,9 +92,12 @@ def _entry(
     entry["description"] = description
     if hint:
         entry["usage_hint"] = hint
-    # Slack sends a mentioned user group as its id only when asked to escape.
+    # Slack sends a mentioned user group or channel as its id only when asked to escape.
     entry["should_escape"] = any(
-        o.kind is Kind.ROLE for c in reached for o in c.options if o.offered_on(PLATFORM)
+        o.kind in (Kind.ROLE, Kind.CHANNEL)
+        for c in reached
+        for o in c.options
+        if o.offered_on(PLATFORM)
     )
     return entry
 

@@ -2,9 +2,10 @@
 
 Slack sends a slash command's options as one string of text, escaped: ``&``, ``<`` and
 ``>`` as entities, and (for commands with ``should_escape`` in the manifest) a mentioned
-user group as ``<!subteam^S0LEADS|@leads>``. :func:`command_line` undoes that (a user
-group becomes its id, which is what the editor-group option takes) and straightens
-smart quotes, so the line parses with the console's grammar (:mod:`bot.core.parse`).
+user group as ``<!subteam^S0LEADS|@leads>``, a channel as ``<#C0RELEASES|releases>``.
+:func:`command_line` undoes that (a user group or a channel becomes its id, which is what
+their options take) and straightens smart quotes, so the line parses with the console's
+grammar (:mod:`bot.core.parse`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _ENTITY: Final = re.compile(r"&(amp|lt|gt);")
 _ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">"}
 _QUOTES: Final = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _GROUP_ID: Final = re.compile(r"S[A-Z0-9]{1,31}")
+_CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{1,31}")
 TOP_LEVEL: Final = frozenset(c.name.split()[0] for c in COMMANDS if c.offered_on(PLATFORM))
 """The first word of every command offered on Slack: ``phase``, ``project``, ``help``…"""
 
@@ -40,8 +42,10 @@ def _unmarked(match: re.Match[str]) -> str:
     target, _, label = match.group(1).partition("|")
     if target.startswith("!subteam^"):
         return target.removeprefix("!subteam^")
-    if target.startswith(("@", "#")):  # a user or a channel: its name
-        return target[0] + label.lstrip("@#") if label else target
+    if target.startswith("#"):  # a channel: its id, which a channel option takes
+        return target[1:]
+    if target.startswith("@"):  # a user: the name
+        return "@" + label.lstrip("@") if label else target
     if target.startswith("!"):  # <!here>, <!channel>
         return "@" + (label.lstrip("@") or target[1:])
     return label or target  # a link
@@ -61,13 +65,21 @@ def command_line(command: str, text: str) -> str:
 
 
 def checked(command: Command, options: Mapping[str, str]) -> dict[str, str]:
-    """The options with Slack's own types read: a user group is given by mentioning it."""
+    """The options with Slack's own types read: a user group or a channel is given by
+    mentioning it (Slack then sends its id)."""
     for option in command.options:
         value = options.get(option.name)
-        if option.kind is Kind.ROLE and value is not None and not _GROUP_ID.fullmatch(value):
+        if value is None:
+            continue
+        if option.kind is Kind.ROLE and not _GROUP_ID.fullmatch(value):
             raise InvalidRequest(
                 f"{option.name} must be a user group: type @ and pick one, "
                 f"e.g. /{command.name} @leads"
+            )
+        if option.kind is Kind.CHANNEL and not _CHANNEL_ID.fullmatch(value):
+            raise InvalidRequest(
+                f"{option.name} must be a channel: type # and pick one, "
+                f"e.g. /{command.name} #general"
             )
     return dict(options)
 

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 Upload = Callable[[File], Awaitable[None]]
 """Posts an answer's file in the channel (the edge knows which)."""
 
-_MENTIONS: Final = re.compile(r"&lt;(@[UW][A-Z0-9]{1,31}|!subteam\^S[A-Z0-9]{1,31})&gt;")
+_MENTIONS: Final = re.compile(
+    r"&lt;(@[UW][A-Z0-9]{1,31}|#[CDG][A-Z0-9]{1,31}|!subteam\^S[A-Z0-9]{1,31})&gt;"
+)
 
 
 class ResponseUrl:

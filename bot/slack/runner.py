@@ -185,13 +185,17 @@ async def run(settings: Settings, host: str, port: int) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
                 loop.add_signal_handler(sig, _stop, stop, sig)
-        if settings.slack_app_token is not None:
-            async with connected(edge, settings.slack_app_token.get_secret_value()):
-                await stop.wait()
-        else:
-            async with serving_http(edge, host, port):
-                await stop.wait()
-        await edge.finish(GRACE_SECONDS)
+        edge.reminders.start()
+        try:
+            if settings.slack_app_token is not None:
+                async with connected(edge, settings.slack_app_token.get_secret_value()):
+                    await stop.wait()
+            else:
+                async with serving_http(edge, host, port):
+                    await stop.wait()
+            await edge.finish(GRACE_SECONDS)
+        finally:
+            await edge.reminders.stop()
     log.info("stopped")
     return 0
 

@@ -338,7 +338,9 @@ async def test_a_forged_menu_value_gets_the_cores_refusal(slack: Slack) -> None:
         "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": "lunch"},
     }
     reply = await slack.click(action)
-    assert reply.refusal().startswith("I don't know an aspect of SDLC methodologies called “lunch”.")
+    assert reply.refusal().startswith(
+        "I don't know an aspect of SDLC methodologies called “lunch”."
+    )
 
 
 async def test_a_forged_set_phase_for_an_unknown_phase_writes_nothing(
