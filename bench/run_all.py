@@ -2,8 +2,8 @@
 
     python bench/run_all.py [--quick] [--only dispatch,content_scale,storage_scale,startup]
 
-Each benchmark runs in its own process, in turn (dispatch.py, content_scale.py,
-storage_scale.py, startup.py), prints its own tables and writes
+Each benchmark runs in its own process, in turn (dispatch.py, slack_dispatch.py,
+content_scale.py, storage_scale.py, startup.py), prints its own tables and writes
 bench/results/<name>.json; this script then writes bench/results/summary.json and
 bench/results/summary.md (the combined table, with the machine it ran on). The full run
 takes about 3 minutes on 2 cores; ``--quick`` about 1.5. ``--diagnose`` adds
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
 
-BENCHMARKS = ("dispatch", "content_scale", "storage_scale", "startup")
+BENCHMARKS = ("dispatch", "slack_dispatch", "content_scale", "storage_scale", "startup")
 DIAGNOSES = ("store_roundtrips", "profile_dispatch")
 
 
@@ -73,6 +73,18 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
                     C.verdict(row["throughput_pass"]),
                 ]
             )
+    elif name == "slack_dispatch":
+        p50 = data["p50_ms"]
+        rows.append(
+            [
+                "slack",
+                "/phase testing over HTTP to its response_url, p50",
+                f"{data['ratio']['phase']:.2f}× a bare /ping ({p50['phase']:.2f} vs "
+                f"{p50['ping']:.2f} ms)",
+                f"≤ {data['target']}×",
+                C.verdict(data["pass"]),
+            ]
+        )
     elif name == "content_scale":
         for size in data["sizes"]:
             e2e = size.get("e2e")

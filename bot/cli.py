@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.errors import ContentError, PhasebotError
 from bot.db_cli import add_db_commands, run_db_command
+from bot.slack import cli as slack_cli
 
 if TYPE_CHECKING:
     from bot.console import Console
@@ -57,8 +58,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="phasebot",
-        description="A Discord bot that answers questions about the SDLC and MLOps "
-        "and tracks each channel's project phase.",
+        description="A Discord and Slack bot that answers questions about the SDLC and "
+        "MLOps and tracks each channel's project phase.",
     )
     parser.add_argument("--version", action="version", version=f"phasebot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="copy the commands to this server for instant updates",
     )
+    slack_cli.add_parser(sub, _Parser)
     content = sub.add_parser(
         "content",
         help="work with content directories",
@@ -191,6 +193,8 @@ def apology(exc: BaseException) -> str:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "content":
         return _content_check(args.directory)
+    if args.command == "slack" and args.slack_command == "manifest":
+        return slack_cli.manifest(args.http_url)
     settings = load_settings()
     if args.command == "db":
         _configure_logging(settings.log_level if settings.log_level == "DEBUG" else "WARNING")
@@ -203,6 +207,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_ask(settings, " ".join(args.line), args.channel, args.out))
     if args.command == "console":
         return _console(settings, args.channel)
+    if args.command == "slack":
+        return slack_cli.run(settings, args.host, args.port)
     if settings.discord_token is None:
         raise CliError(NO_TOKEN, EXIT_USAGE)
     from bot.discord import runner  # discord.py is imported only for these commands

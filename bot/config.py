@@ -6,13 +6,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEFAULT_DATABASE_PATH = Path("data/phasebot.sqlite3")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 MAX_SHARD_IDS = 4096
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
 
 
 class Settings(BaseSettings):
@@ -52,12 +61,50 @@ class Settings(BaseSettings):
         default=None, gt=0, description="A server to copy commands to for instant updates."
     )
     log_level: LogLevel = Field(default="INFO", description="How much the bot logs.")
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="The Slack app's bot token (xoxb-…), for `phasebot slack`."
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="An app-level token (xapp-…): connect in Socket Mode."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="The Slack app's signing secret, for HTTP mode."
+    )
+    slack_api_url: str = Field(
+        default=DEFAULT_SLACK_API_URL,
+        description="The base URL of Slack's Web API (another for GovSlack, or in tests).",
+    )
 
-    @field_validator("discord_token", mode="before")
+    @field_validator(
+        "discord_token",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _slack_token_kind(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # A token pasted into the other's place is a common slip; the message never shows it.
+        prefix = _TOKEN_PREFIXES[str(info.field_name)]
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"it should start with {prefix}")
+        return value
+
+    @field_validator("slack_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or DEFAULT_SLACK_API_URL
+            if not value.startswith(("https://", "http://")):
+                raise ValueError("it should be an http(s) URL such as https://slack.com/api/")
+            return value if value.endswith("/") else value + "/"
         return value
 
     @field_validator("database_url", mode="before")

@@ -18,6 +18,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Final
+
+MAX_MESSAGES: Final = 5
+"""An answer longer than this many chat messages is shown in part, with :func:`too_long_note`."""
+
+
+def too_long_note(shown: int) -> str:
+    """What an edge says after the first ``shown`` messages of an answer too long for chat."""
+    return (
+        f"This answer is too long for chat: showing its first {shown} parts. "
+        "Narrow it down, e.g. with an `aspect:` or a single phase."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,24 @@ COMMANDS: Final[tuple[Command, ...]] = (
         platforms=frozenset({"discord", "console"}),
     ),
     Command(
+        "project editor-group",
+        "Set the user group whose members may change phases here.",
+        "/project editor-group group:@leads",
+        handlers.editor_group,
+        (
+            Option(
+                "group",
+                "Members of this user group may change phases",
+                Kind.ROLE,
+                placeholder="<@group>",
+            ),
+            Option("clear", "Remove the editor group", Kind.BOOLEAN, placeholder="true"),
+        ),
+        need=Need.MANAGER,
+        where=Where.PROJECTS,
+        platforms=frozenset({"slack"}),
+    ),
+    Command(
         "project overview",
         "Every tracked channel here: phase, progress, since when and by whom.",
         "/project overview",

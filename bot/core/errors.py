@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
+
+APOLOGY: Final = "Sorry, something went wrong on my side while answering that. It has been logged."
+"""What a chat edge says when answering failed because of a bug (the bug is logged)."""
 
 
 class PhasebotError(Exception):

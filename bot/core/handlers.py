@@ -207,6 +207,13 @@ async def editor_role(
     return editor_role_answer(value, request.actor, group=group)
 
 
+async def editor_group(
+    app: App, request: Request, group: str | None = None, clear: bool | None = None
+) -> Answer:
+    """Slack's name for the editor role: a user group, stored under the same setting."""
+    return await editor_role(app, request, group, clear)
+
+
 # -- a team's view -------------------------------------------------------------------------
 
 

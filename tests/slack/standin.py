@@ -96,6 +96,7 @@ def _default_users() -> list[User]:
         User("U0OWNER", "owner", is_admin=True, is_owner=True, is_primary_owner=True),
         User("U0ADMIN", "admin", is_admin=True),
         User("U0MEMBER", "member"),
+        User("U0GUEST", "guest"),
         User("U0BOT", "phasebot", is_bot=True),
     ]
 
