@@ -26,7 +26,13 @@ from bot.core.matching import MAX_WORD, stem
 from bot.core.search_index import HEAD, SearchIndex, Sense
 from bot.core.search_relations import relation_at
 from bot.core.search_targets import PHASE, UNCOVERED, phase_concept
-from bot.core.search_words import CHAT_WORDS, CUES_OF, PHASE_CUES, STOPWORDS
+from bot.core.search_words import (
+    CHAT_WORDS,
+    CUES_OF,
+    PHASE_CUES,
+    RELATION_STARTS,
+    STOPWORDS,
+)
 from bot.core.text import MAX_PHRASE, words
 
 MIN_SCORE = 0.55
@@ -109,7 +115,6 @@ def read(index: SearchIndex, question: str) -> Query:
     foreign = 0
     count = len(tokens)
     context = index.context
-    in_context = any(t in context or s in context for t, s in zip(tokens, stems, strict=True))
 
     def name_at(at: int) -> tuple[int, Sense] | None:
         return _name_at(index, tokens, stems, at, tokens[at] in STOPWORDS)
@@ -128,7 +133,7 @@ def read(index: SearchIndex, question: str) -> Query:
                     slots.append(Slot(f"{token} {following}", concepts, {}))
                     i += 2
                     continue
-        related = relation_at(index, tokens, i, name_at)
+        related = relation_at(index, tokens, i, name_at) if token in RELATION_STARTS else None
         if related is not None:
             length, phase, certainty = related
             cues.add(PHASE)
@@ -136,7 +141,8 @@ def read(index: SearchIndex, question: str) -> Query:
             slots.append(Slot(text, {phase_concept(phase.key): certainty}, {}))
             i += length
             continue
-        name = name_at(i)
+        stop = token in STOPWORDS
+        name = _name_at(index, tokens, stems, i, stop)
         if name is not None:
             length, (concepts, terms) = name
             end = i + length
@@ -153,7 +159,7 @@ def read(index: SearchIndex, question: str) -> Query:
             continue
         if cued is not None:
             cues.update(cued)
-        elif not (token in STOPWORDS or token.isdigit()):
+        elif not (stop or token.isdigit()):
             if stems[i] in index.idf:
                 slots.append(Slot(token, {}, {stems[i]: 1.0}, raw[i] != token))
             elif not (token in CHAT_WORDS or token in context or stems[i] in context):
@@ -170,6 +176,7 @@ def read(index: SearchIndex, question: str) -> Query:
                 term_slots[term] = term_slots.get(term, 0) | (1 << bit)
         all_corrected = all_corrected and slot.corrected
     guessed = foreign > 0 and all_corrected
+    in_context = foreign > 0 and any(t in context or stem(t) in context for t in tokens)
     return Query(
         tuple(slots),
         frozenset(cues),

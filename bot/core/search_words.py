@@ -126,9 +126,10 @@ ORDINALS: Mapping[str, int] = {
 FROM_END: Mapping[str, int] = {"last": 1, "final": 1, "penultimate": 2}
 """Words that name a phase by its place from the end ('second to last' is 2)."""
 
-PLACE_WORDS = frozenset(
-    {*AFTER_WORDS, *BEFORE_WORDS, *ORDINALS, *FROM_END, "phase", "stage", "step"}
-)
+RELATION_STARTS = frozenset({*AFTER_WORDS, *BEFORE_WORDS, *ORDINALS, *FROM_END, "next"})
+"""Words that may begin a phase named by where it is ('next to last phase')."""
+
+PLACE_WORDS = RELATION_STARTS | {"phase", "stage", "step"}
 """Words that name a phase by where it is (known as they are: never corrected)."""
 
 SUBJECT_SUFFIXES = ("model", "methodology", "method", "process", "framework", "approach")
