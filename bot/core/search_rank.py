@@ -252,11 +252,12 @@ class Ranker:
         """
         table = self._methodologies
         subject_table = self._index.subject_table
-        surely = {c for slot in query.slots for c, w in slot.concepts.items() if w >= 1.0}
         subjects = [
             c[2:]
             for c in named  # by name: 'before standup' names no methodology to compare
-            if c in surely and c.startswith("s:") and subject_table[c[2:]] == table.key
+            if c.startswith("s:")
+            and subject_table[c[2:]] == table.key
+            and any(slot.concepts.get(c, 0.0) >= 1.0 for slot in query.slots)
         ][:MAX_NAMED]
         if len(subjects) < 2:
             return []
