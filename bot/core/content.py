@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -304,6 +304,7 @@ def _check_vocabulary(
                     f"{where}, field '{phrase}': has {count} words; "
                     f"/ask reads names of up to {MAX_PHRASE}"
                 )
+    problems += _check_word_lists(vocabulary, lambda: _content_stems(sdlc, tables, aliases))
     where = f"{VOCABULARY_FILE}: entry synonyms"
     for phrase, meanings in vocabulary.synonyms.items():
         for meaning in meanings:
@@ -319,6 +320,41 @@ def _check_vocabulary(
                     f"{where}, field '{phrase}': '{meaning}' is not in the content "
                     f"(no name, alias or text has '{missing[0]}')"
                 )
+    return problems
+
+
+def _check_word_lists(vocabulary: Vocabulary, content_stems: Callable[[], set[str]]) -> list[str]:
+    """Context words are single words, listed once; an uncovered word or phrase is
+    neither a word of the content nor a phrase the vocabulary gives a meaning."""
+    problems: list[str] = []
+    meant = {normalize(p) for p in (*vocabulary.synonyms, *vocabulary.overview)}
+    stems: set[str] | None = None
+    for group, entries in (("context", vocabulary.context), ("uncovered", vocabulary.uncovered)):
+        seen: set[str] = set()
+        for i, entry in enumerate(entries):
+            where = f"{VOCABULARY_FILE}: entry {group}[{i + 1}] ('{entry}')"
+            tokens = words(entry)
+            if not tokens:
+                problems.append(f"{where}: has no letters or digits")
+                continue
+            key = normalize(entry)
+            if key in seen:
+                problems.append(f"{where}: listed twice")
+            seen.add(key)
+            if group == "context":
+                if len(tokens) > 1:
+                    problems.append(f"{where}: has {len(tokens)} words; context words are single")
+                continue
+            if len(tokens) > MAX_PHRASE:
+                problems.append(
+                    f"{where}: has {len(tokens)} words; /ask reads phrases of up to {MAX_PHRASE}"
+                )
+            elif key in meant:
+                problems.append(f"{where}: is also in synonyms or overview, which give it meaning")
+            elif len(tokens) == 1:
+                stems = content_stems() if stems is None else stems
+                if stem(tokens[0]) in stems:
+                    problems.append(f"{where}: is a word of the content, so /ask can answer it")
     return problems
 
 

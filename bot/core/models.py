@@ -107,9 +107,14 @@ class Vocabulary(Frozen):
 
     ``synonyms``: a word or phrase -> words of the content (names, aliases or words of
     the texts) it means. ``overview``: words that name the life cycle as a whole, with
-    how surely they do.
+    how surely they do. ``context``: words that say a question is about a team's
+    software work without naming anything in it ('app', 'prod'). ``uncovered``: words
+    and phrases people ask about that the content does not hold ('retrospective',
+    'when should we use'): /ask says what it does hold instead.
     """
 
+    context: tuple[Text, ...] = ()
+    uncovered: tuple[Text, ...] = ()
     synonyms: dict[str, Annotated[tuple[Text, ...], Field(min_length=1)]] = Field(
         default_factory=dict
     )

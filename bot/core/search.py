@@ -42,18 +42,31 @@ from typing import Protocol
 
 from bot.core.answer import Answer, Code, Field, Text, Tone
 from bot.core.errors import InvalidRequest
-from bot.core.knowledge import Knowledge
+from bot.core.knowledge import MAX_LISTED, Knowledge
 from bot.core.search_index import SearchIndex, vs
-from bot.core.search_query import MIN_SCORE, read
+from bot.core.search_query import MIN_SCORE, Query, read
 from bot.core.search_rank import Ranker, aspect_of, subject_of
 from bot.core.search_targets import Hit, Kind, Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MIN_SCORE", "NOT_SURE_TITLE", "SEE_ALSO", "Asker", "Hit", "Kind", "Target"]
+__all__ = [
+    "MIN_SCORE",
+    "NOT_SURE_TITLE",
+    "SEE_ALSO",
+    "UNCOVERED_TITLE",
+    "Asker",
+    "Hit",
+    "Kind",
+    "Target",
+]
 
 NOT_SURE_TITLE = "I'm not sure what you're asking"
 """Title of the answer to a question that matches nothing well enough."""
+
+UNCOVERED_TITLE = "not something I know"
+"""End of the title of the answer to a question about something of a methodology that
+the content does not hold ('what is a sprint retrospective')."""
 
 SEE_ALSO = "See also"
 """Name of the field listing the runner-ups as slash commands."""
@@ -67,10 +80,19 @@ MAX_NAMED = 4
 ANSWER_CACHE = 256
 """Answers kept built, by target: some are large (the overview lists every phase)."""
 
+MIN_SUPPORT = 2
+"""Words of the question an answer must stand on when other words match nothing: one
+word shared with the content ('design' in 'a design for my wedding invitations') is
+not enough to tell it is asked about."""
+
 _SEE_ALSO_SHARE = 0.4
 """A runner-up is suggested only when it scores at least this share of the best."""
 
 _CELL = Kind.CELL  # (an enum's member is slower to reach by its class, in hot loops)
+
+_WHOLE_SUBJECTS = (Kind.METHODOLOGY, Kind.TABLE)
+"""Answers that show a subject whole: given for a question about a part of it that the
+content does not hold, they would look like an answer to it."""
 
 
 class Asker:
@@ -99,10 +121,12 @@ class Asker:
         Raises :class:`~bot.core.errors.InvalidRequest` for an empty question.
         """
         started = time.perf_counter()
-        hits = self._search(question)
+        uncovered, hits = self._search(question)
         best = next(hits, None)
         if best is None:
             return self.not_sure(question)
+        if uncovered and best.target.kind in _WHOLE_SUBJECTS:
+            return self.uncovered(best.target, uncovered[0])
         answer = self.answer_for(best.target)
         floor = max(MIN_SCORE, best.score * _SEE_ALSO_SHARE)
         lines: list[str] = []
@@ -170,6 +194,37 @@ class Asker:
             tone=Tone.WARNING,
         )
 
+    def uncovered(self, target: Target, asked: str) -> Answer:
+        """The answer to a question about something of a methodology (or of MLOps vs
+        DevOps) that the content does not hold: what it does hold for it."""
+        table = self.catalog.content.table(target.table)
+        if table is None:
+            raise InvalidRequest(f"There is no table '{target.table}'.")
+        if target.kind is Kind.METHODOLOGY:
+            subject = subject_of(table, target.subjects[0])
+            name = subject.name
+            lines = [
+                f"• {a.name} — `/methodology name:{subject.key} aspect:{a.key}`"
+                for a in table.aspects[:MAX_LISTED]
+            ]
+            lines.append(f"• {name} beside another — `/compare first:{subject.key} second:<name>`")
+        else:
+            name = table.title
+            lines = [f"• {a.name} — `/mlops aspect:{a.key}`" for a in table.aspects[:MAX_LISTED]]
+        more = len(table.aspects) - MAX_LISTED
+        if more > 0:
+            lines.append(f"• …and {more:,} more")
+        return Answer(
+            title=f"{name} · {UNCOVERED_TITLE}",
+            description=(
+                f"What I know of {name} says nothing about “{asked}”, so I won't guess. "
+                f"It covers {name} aspect by aspect:"
+            ),
+            fields=(Field("I can answer", coded("\n".join(lines))),),
+            footer=table.title,
+            tone=Tone.WARNING,
+        )
+
     @cached_property
     def _can_answer(self) -> Field:
         """What can be asked, for :meth:`not_sure` (made once: it depends on the content)."""
@@ -191,12 +246,24 @@ class Asker:
 
     # -- ranking --------------------------------------------------------------------------
 
-    def _search(self, question: str) -> Iterator[Hit]:
-        """The hits for ``question``, best first, made as they are read (``ask`` reads
-        three or so); none when it is not understood."""
+    def _search(self, question: str) -> tuple[tuple[str, ...], Iterator[Hit]]:
+        """What ``question`` asks that the content does not hold, and its hits, best
+        first, made as they are read (``ask`` reads three or so); none when it is not
+        understood."""
         _require(question)
         query = read(self.index, question)
+        return query.uncovered, self._hits(question, query)
+
+    def _hits(self, question: str, query: Query) -> Iterator[Hit]:
         ranked, comparisons = self._ranker.rank(query)
+        if (  # words of something else: the answer must stand on more than one word
+            ranked
+            and query.foreign
+            and not query.context
+            and self._ranker.support(ranked[0], comparisons, query) < MIN_SUPPORT
+        ):
+            log.debug("ask: %r is about something else", question[:200])
+            return iter(())
         if not ranked or -ranked[0][0] < query.bar:
             best = -ranked[0][0] if ranked else 0.0
             log.debug(

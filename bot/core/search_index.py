@@ -34,6 +34,7 @@ from bot.core.search_targets import (
     OVERVIEW_TEXT,
     ROW_TEXT,
     SYNONYM_FACTOR,
+    UNCOVERED,
     Kind,
     Target,
     Weighed,
@@ -43,7 +44,10 @@ from bot.core.search_targets import (
     weighed,
 )
 from bot.core.search_words import (
+    CHAT_PHRASES,
+    CHAT_WORDS,
     CUE_WORDS,
+    PLACE_WORDS,
     STOPWORDS,
     SUBJECT_SUFFIXES,
     stem_key,
@@ -106,6 +110,7 @@ class SearchIndex:
         self._add_aliases()
         self._add_overview_phrases()
         self._add_synonyms()
+        self._add_word_lists()
 
         self._index_terms()
         self._cap_names()
@@ -113,7 +118,7 @@ class SearchIndex:
             key[:HEAD] for names in (self.phrases, self.stemmed) for key in names
         )
 
-        for word in STOPWORDS | CUE_WORDS:
+        for word in STOPWORDS | CUE_WORDS | CHAT_WORDS | PLACE_WORDS:
             self._vocabulary[word] += 1
         for key in self.phrases:  # joined names: 'vmodel', 'clientinvolvement'
             self._vocabulary[key] += 1
@@ -342,6 +347,24 @@ class SearchIndex:
             for word in tokens:
                 self._vocabulary[word] += 1
             self._file(tokens, sense)
+
+    def _add_word_lists(self) -> None:
+        """The context words, and the phrases of what the content does not hold, filed
+        as names of :data:`UNCOVERED` (``vocabulary.toml``)."""
+        vocabulary = self.catalog.content.vocabulary
+        context: set[str] = set()
+        for entry in vocabulary.context:
+            for word in words(entry):
+                self._vocabulary[word] += 1
+                context.update((word, stem(word)))
+        self.context = frozenset(context)
+        for phrase in vocabulary.uncovered:
+            tokens = words(phrase)
+            for word in tokens:
+                self._vocabulary[word] += 1
+            self._file(tokens, ({UNCOVERED: 1.0}, {}))
+        for phrase in CHAT_PHRASES:  # names of nothing: read past ('quick' alone is speed)
+            self._file(words(phrase), ({}, {}))
 
     def _sense_of(self, tokens: Sequence[str]) -> Sense:
         """What the content's names make of ``tokens``, and their text terms."""

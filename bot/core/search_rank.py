@@ -29,6 +29,7 @@ from bot.core.search_targets import (
     AGREEMENT,
     COHESION,
     CUE_BONUS,
+    PHASE,
     UNNAMED_SUBJECT,
     Hit,
     Kind,
@@ -98,6 +99,35 @@ class Ranker:
         target = comparisons[tid - len(index.targets)]
         title = self._comparison_title(target)
         return Hit(target, title, -negated, _compare_command(target))
+
+    def support(self, entry: tuple[float, int], comparisons: Sequence[Target], query: Query) -> int:
+        """How many words of the question the answer of one entry of :meth:`rank` stands
+        on: every word of a name it is about, one for each other word its text has."""
+        tid = entry[1]
+        index = self._index
+        concepts: set[str]
+        terms: Mapping[str, float]
+        found: set[str] = set()
+        if tid < len(index.targets):
+            concepts = {concept for concept, _, _ in self._concepts[tid]}
+            terms = index.terms[tid]
+            target = index.targets[tid]
+        else:
+            target = comparisons[tid - len(index.targets)]
+            concepts = {subject_concept(key) for key in target.subjects}
+            if target.aspect:
+                concepts.add(aspect_concept(target.table, target.aspect))
+            terms = {}
+        if target.kind is Kind.PHASE and PHASE in query.cues:
+            found.add(PHASE)  # 'the design phase': the phase is named as one
+        for slot in query.slots:
+            if not concepts.isdisjoint(slot.concepts):
+                found.update(slot.text.split())
+            else:
+                shared = terms.keys() & slot.terms.keys()
+                if shared:
+                    found.add(min(shared))  # by stem: 'fixed' and 'fix' are one word
+        return len(found)
 
     def _text_scores(self, slot: Slot) -> dict[int, float]:
         """Target id -> the best IDF-weighted text match of one slot's terms.
@@ -223,7 +253,11 @@ class Ranker:
         table = self._methodologies
         subject_table = self._index.subject_table
         subjects = [
-            c[2:] for c in named if c.startswith("s:") and subject_table[c[2:]] == table.key
+            c[2:]
+            for c in named  # by name: 'before standup' names no methodology to compare
+            if c.startswith("s:")
+            and subject_table[c[2:]] == table.key
+            and any(slot.concepts.get(c, 0.0) >= 1.0 for slot in query.slots)
         ][:MAX_NAMED]
         if len(subjects) < 2:
             return []

@@ -63,6 +63,9 @@ class Hit:
 OVERVIEW = "o"
 """The concept of the life cycle as a whole."""
 
+UNCOVERED = "u"
+"""What a phrase the content does not hold names ('retrospective'): no target has it."""
+
 
 def phase_concept(key: str) -> str:
     return f"p:{key}"

@@ -60,6 +60,78 @@ CUES_OF: Mapping[str, tuple[str, ...]] = {
 }
 """Each cue word -> the cues it gives ('phase' -> 'phase')."""
 
+CHAT_WORDS = _word_set(
+    "actually basically honestly literally maybe perhaps probably definitely certainly",
+    "anyone anybody anything someone somebody something everyone everybody nobody none",
+    "people person folks guys stuff lot lots bit little quick quickly question questions",
+    "sorry thx ty cheers ok okay yes yeah yep sure great good nice cool right just",
+    "already always anymore ago often sometimes soon still yet again even though although",
+    "ever never much many more most least less new old first last next each every other",
+    "whole general generally overall main mainly basic simple silly exactly fine fairly",
+    "pretty quite rather enough almost day days week weeks month months year years time",
+    "today morning afternoon evening wondering wonder understand figure find found",
+    "keep keeps kept ask asked asking asks said says tell told think thought try trying",
+    "make makes made take takes took come comes came see seen saw help helps start starts",
+    "could might must shall would will can able im ive youre were we're weve dont didnt",
+    "cant wont isnt arent hasnt havent doesnt",
+    "decide decides decided choose chooses pick picks picked put puts set sets go goes went",
+    "talk talks talking run runs running watch watches know knows knew learn need needs",
+    "wanted want wants hear heard say saying call called walk send give given bring",
+    "explanation definition meaning summary intro introduction overview basics idea ideas",
+    "thing things part parts bits kinds sorts type types way ways case cases example",
+)
+"""Chat words that carry no topic: they neither match nor count against a question
+(every other word that matches nothing says it may be about something else)."""
+
+CHAT_PHRASES = (
+    "quick question",
+    "quick one",
+    "real quick",
+    "up to speed",
+    "thanks in advance",
+    "in advance",
+    "no idea",
+    "any pointers",
+    "by the way",
+    "to be honest",
+    "of course",
+)
+"""Runs of words that are chat, whatever their words mean alone ('quick' is speed)."""
+
+AFTER_WORDS = _word_set("after following follows once post past")
+BEFORE_WORDS = _word_set("before preceding precedes prior ahead")
+"""Words that ask for the phase next to the one they name: 'the phase after design'."""
+
+ORDINALS: Mapping[str, int] = {
+    word: n
+    for n, group in enumerate(
+        (
+            "first 1st initial opening",
+            "second 2nd",
+            "third 3rd",
+            "fourth 4th",
+            "fifth 5th",
+            "sixth 6th",
+            "seventh 7th",
+            "eighth 8th",
+            "ninth 9th",
+            "tenth 10th",
+        ),
+        start=1,
+    )
+    for word in group.split()
+}
+"""Words that name a phase by its place from the start: 'the third phase'."""
+
+FROM_END: Mapping[str, int] = {"last": 1, "final": 1, "penultimate": 2}
+"""Words that name a phase by its place from the end ('second to last' is 2)."""
+
+RELATION_STARTS = frozenset({*AFTER_WORDS, *BEFORE_WORDS, *ORDINALS, *FROM_END, "next"})
+"""Words that may begin a phase named by where it is ('next to last phase')."""
+
+PLACE_WORDS = RELATION_STARTS | {"phase", "stage", "step"}
+"""Words that name a phase by where it is (known as they are: never corrected)."""
+
 SUBJECT_SUFFIXES = ("model", "methodology", "method", "process", "framework", "approach")
 """After a methodology's name ('spiral model') the word belongs to the name."""
 

@@ -29,6 +29,17 @@ CHANGED = {
     "/project set nowhere": _NOTHING_CLOSE,
     "/phase tset": "issue 12: one matcher; only Testing is close to 'tset' (not 'sunset')",
     "/ask how fast does scrum deliver": "issue 12: Snowball stems; one more see-also line",
+    "/ask handling reported issues after release": (
+        "issue 16: 'after release' names the phase after Deployment: Maintenance and Support"
+    ),
+    "/ask who handles user support after go live": (
+        "issue 16: 'after go live' names the phase after Deployment, which is no longer "
+        "suggested as if it were asked about"
+    ),
+    "/ask what tools do mlops teams use": (
+        "issue 16: 'mlops teams' are MLOps's people (as 'ml teams'), not its Collaboration "
+        "aspect; the see-also line for Collaboration gives way to Focus"
+    ),
 }
 
 
