@@ -40,7 +40,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Protocol
 
-from bot.core.answer import Answer, Code, Field, Text, Tone
+from bot.core.answer import Answer, Code, Field, Text, Tone, UserText
 from bot.core.errors import InvalidRequest
 from bot.core.knowledge import MAX_LISTED, Knowledge
 from bot.core.search_index import SearchIndex, vs
@@ -187,8 +187,10 @@ class Asker:
         return Answer(
             title=NOT_SURE_TITLE,
             description=(
-                f"Nothing I know matches “{shown}” well enough, so I won't guess. "
-                "Try naming a phase, a methodology or an MLOps topic, or use a command."
+                "Nothing I know matches “",
+                UserText(shown),
+                "” well enough, so I won't guess. "
+                "Try naming a phase, a methodology or an MLOps topic, or use a command.",
             ),
             fields=(self._can_answer,),
             tone=Tone.WARNING,

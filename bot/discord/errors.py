@@ -14,11 +14,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.core.errors import PhasebotError
+from bot.core.errors import APOLOGY, PhasebotError
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side while answering that. It has been logged."
 CHANGED = (
     "This command has changed since Discord last updated its list, and Discord is "
     "updating it now. Please try again in a minute."

@@ -24,8 +24,6 @@ SELECT_LABEL: Final = 100
 CUSTOM_ID: Final = 100
 ASK_QUESTION: Final = 300
 """Longest /ask question the command's option takes."""
-MAX_MESSAGES: Final = 5
-"""An answer longer than this many messages is shown in part, with a note."""
 ATTACHMENT: Final = 10 * 1024 * 1024
 """Bytes of a file a bot may attach in any server; a bigger file is sent gzipped."""
 DEFER_AFTER: Final = 1.5

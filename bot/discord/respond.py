@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.core.answer import Answer
+from bot.core.answer import MAX_MESSAGES, Answer, too_long_note
 from bot.core.progress import clip
 from bot.discord import limits
 from bot.discord.render import markdown, render_messages, view_of
@@ -17,15 +17,11 @@ from bot.discord.render import markdown, render_messages, view_of
 def _messages(answer: Answer) -> tuple[list[list[discord.Embed]], str | None]:
     """The messages to send, and a note when the answer is longer than chat should take.
     Only what can be shown is planned and rendered (and one more message, to know)."""
-    messages = render_messages(answer, limit=limits.MAX_MESSAGES + 1)
-    if len(messages) <= limits.MAX_MESSAGES:
+    messages = render_messages(answer, limit=MAX_MESSAGES + 1)
+    if len(messages) <= MAX_MESSAGES:
         return messages, None
-    shown = messages[: limits.MAX_MESSAGES - 1]
-    note = (
-        f"This answer is too long for chat: showing its first {len(shown)} parts. "
-        "Narrow it down, e.g. with an `aspect:` or a single phase."
-    )
-    return shown, note
+    shown = messages[: MAX_MESSAGES - 1]
+    return shown, too_long_note(len(shown))
 
 
 async def respond(

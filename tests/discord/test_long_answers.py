@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.answer import MAX_MESSAGES
 from bot.core.knowledge import MAX_LISTED
 from bot.discord.bot import PhaseBot
-from bot.discord.limits import MAX_MESSAGES
 from bot.services import load_services, make_runner
 from bot.storage import SQLiteRepository
 from tests.discord.conftest import BOT_LOGGERS

@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from bot.core.answer import (
+    MAX_MESSAGES,
     Answer,
     Bold,
     ChannelMention,
@@ -149,7 +150,7 @@ def test_up_to_max_messages_are_sent_whole_and_more_as_a_part_with_a_note(
     messages, said = _messages(answer)
     assert len(messages) == sent
     assert (said is not None) is note
-    assert len(render_messages(answer)) == limits.MAX_MESSAGES + int(note)
+    assert len(render_messages(answer)) == MAX_MESSAGES + int(note)
 
 
 # -- markdown ---------------------------------------------------------------------------------
