@@ -157,16 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except CliError as exc:
-        print(f"phasebot: {exc}", file=sys.stderr)
+        _say(str(exc))
         return exc.code
     except SettingsError as exc:
-        print(f"phasebot: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_USAGE
     except ContentError as exc:
-        print(f"phasebot: {exc.user_message()}", file=sys.stderr)
+        _say(exc.user_message())
         return EXIT_REFUSED
     except PhasebotError as exc:
-        print(f"phasebot: {exc.user_message()}", file=sys.stderr)
+        _say(exc.user_message())
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
@@ -178,8 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         shown = " ".join(_PASSWORD_IN_URL.sub(r"\1***@", a) for a in arguments)
         log.debug("unexpected error in phasebot %s", shown, exc_info=True)
-        print(f"phasebot: {apology(exc)}", file=sys.stderr)
+        _say(apology(exc))
         return EXIT_REFUSED
+
+
+def _say(message: str) -> None:
+    """A refusal or an apology on stderr, as one line a terminal only shows (text a user
+    typed is in it, and must not run as an escape sequence)."""
+    from bot.console import sanitize
+
+    print(f"phasebot: {sanitize(message)}", file=sys.stderr)
 
 
 def apology(exc: BaseException) -> str:
@@ -383,6 +391,6 @@ def _prompt_loop(console: Console, session: _Session, channel: str) -> None:
             print(sanitize(exc.user_message()) + "\n", flush=True)
         except Exception as exc:
             log.debug("unexpected error answering %r", line, exc_info=True)
-            print(apology(exc) + "\n", flush=True)
+            print(sanitize(apology(exc)) + "\n", flush=True)
         finally:
             session.done()

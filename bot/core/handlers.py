@@ -110,9 +110,10 @@ async def _move(
     app: App, request: Request, kind: MoveKind, note: str | None, target: str | None = None
 ) -> Answer:
     scope = scope_of(request)
+    # Read before the change: nothing may fail between writing it and saying so.
+    where = await app.tracker.setting(_place(scope), ANNOUNCE)
     move, status = await app.tracker.move(scope, request.actor, kind, target, note)
     answer = move_answer(move, status, app.tracker.content)
-    where = await app.tracker.setting(_place(scope), ANNOUNCE)
     if where is None:
         return answer
     by = Mention(request.actor.id, request.actor.name)

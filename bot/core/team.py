@@ -6,6 +6,8 @@ Everything here reads the history the Tracker keeps; nothing decides a move.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +32,7 @@ from bot.core.answer import (
     lines,
     text,
 )
+from bot.core.errors import PhasebotError
 from bot.core.knowledge import phase_title
 from bot.core.models import Content
 from bot.core.progress import (
@@ -44,6 +47,8 @@ from bot.core.progress import (
 from bot.core.state import SYSTEM, Event, Move, Place, Scope, Snapshot
 from bot.core.timeline import Stay, draw_timeline, format_duration, summarize, summary_text
 from bot.core.tracker import Tracker
+
+log = logging.getLogger(__name__)
 
 OVERVIEW_PAGE: Final = 10
 EVENTS_PAGE: Final = 1000
@@ -169,8 +174,9 @@ async def timeline_answer(tracker: Tracker, scope: Scope, now: datetime) -> Answ
     stays = await stays_of(tracker, scope)
     content = tracker.content
     phases = [(p.number, p.name) for p in content.phases]
-    where = scope.label or "this channel"
-    png = draw_timeline(stays, phases=phases, now=now, title=f"Project timeline · {where}")
+    title = f"Project timeline · {scope.label or 'this channel'}"
+    # Drawing takes a tenth of a second or more: not on the event loop, which answers others.
+    png = await asyncio.to_thread(draw_timeline, stays, phases=phases, now=now, title=title)
     return Answer(
         title="Project timeline",
         description=(
@@ -228,16 +234,19 @@ async def reminders(
     repository = tracker.repository
     for place, value in await repository.places(platform, REMIND):
         scope = Scope(place.platform, place.workspace, place.channel)
-        snapshot = await repository.load(scope)
-        since = snapshot.state.since
-        if snapshot.state.phase_key is None or since is None or not value.isdigit():
-            continue
-        at = since + timedelta(days=int(value))
-        found = Due(scope, int(value), snapshot)
-        if at > now:
-            later = at if later is None else min(later, at)
-        elif await repository.setting(place, REMINDED) != found.marker:
-            due.append(found)
+        try:  # one channel's trouble stops no other channel's reminder
+            snapshot = await repository.load(scope)
+            since = snapshot.state.since
+            if snapshot.state.phase_key is None or since is None or not value.isdigit():
+                continue
+            at = since + timedelta(days=int(value))
+            found = Due(scope, int(value), snapshot)
+            if at > now:
+                later = at if later is None else min(later, at)
+            elif await repository.setting(place, REMINDED) != found.marker:
+                due.append(found)
+        except (PhasebotError, ValueError, OverflowError):
+            log.warning("Could not read the reminder of %s", scope.key, exc_info=True)
     return due, later
 
 

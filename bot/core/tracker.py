@@ -203,13 +203,17 @@ class Tracker:
         """Clear the phase, ticks and history (the methodology stays); False if there
         was nothing to clear."""
 
-        def decide(snapshot: Snapshot, at: datetime) -> tuple[bool, Change]:
-            cleared = snapshot.state.phase_key is not None or bool(snapshot.ticks)
-            return cleared, reset_change(snapshot)
+        snapshot = await self.repository.load(scope)
+        history = await self.repository.history(scope, 1)
+        if snapshot.state.phase_key is None and not snapshot.ticks and not history.total:
+            return False  # nothing to clear, so nothing is written
 
-        cleared, _ = await self._change(scope, decide)
-        log.info("%s reset %s (cleared=%s)", actor.id, scope.key, cleared)
-        return cleared
+        def decide(snapshot: Snapshot, at: datetime) -> tuple[bool, Change]:
+            return True, reset_change(snapshot)
+
+        await self._change(scope, decide)
+        log.info("%s reset %s", actor.id, scope.key)
+        return True
 
     async def history(
         self,

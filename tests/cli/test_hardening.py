@@ -289,3 +289,10 @@ def test_a_read_only_database_is_one_plain_line(tmp_path: Path) -> None:
         "phasebot: The database is read-only, so I can't record changes. Nothing was "
         "changed; ask whoever runs phasebot to check the database's permissions."
     )
+
+
+def test_an_error_quoting_the_users_text_is_sanitised(tmp_path: Path) -> None:
+    result = run("ask", "/ph\x1b]0;pwned\x07ase testing", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert _one_line_error(result).startswith("phasebot: There is no command /ph]0;pwnedase")
