@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, cast
@@ -156,8 +156,18 @@ class PostgresRepository:
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
-        """Hold the advisory lock ``name`` across every process on this database."""
-        async with self.connection("cannot lock the database") as conn, advisory_lock(conn, name):
+        """Hold the advisory lock ``name`` across every process on this database. Only
+        taking it is the database's business: what the block raises is its own."""
+        stack = AsyncExitStack()
+        try:
+            conn = await stack.enter_async_context(
+                self._pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+            )
+            await stack.enter_async_context(advisory_lock(conn, name))
+        except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError) as exc:
+            await stack.aclose()
+            raise storage_error(exc, self.where, "cannot lock the database") from None
+        async with stack:
             yield
 
     # -- reads ------------------------------------------------------------------------------

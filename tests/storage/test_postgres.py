@@ -254,3 +254,14 @@ async def test_a_cancelled_write_still_reports_what_it_did(pg_dsn: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_what_a_locked_block_raises_is_its_own(pg_dsn: str) -> None:
+    """Only taking the lock is the database's business: a timeout inside the block (a
+    call to Discord while the commands are synced) is not 'the database is busy'."""
+    async with await PostgresRepository.open(pg_dsn) as repository:
+        with pytest.raises(TimeoutError):
+            async with repository.exclusive("test-lock"):
+                raise TimeoutError("Discord took too long")
+        async with repository.exclusive("test-lock"):  # and the lock was let go
+            pass
