@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -248,6 +248,30 @@ async def reminders(
         except (PhasebotError, ValueError, OverflowError):
             log.warning("Could not read the reminder of %s", scope.key, exc_info=True)
     return due, later
+
+
+Poster = Callable[[str, Answer], Awaitable[None]]
+"""An edge's way to post an answer in a channel, by id (it logs its own failures)."""
+
+
+async def send_due(tracker: Tracker, platform: str, now: datetime, post: Poster) -> datetime | None:
+    """Post every reminder of ``platform`` due at ``now`` that this process claims (at most
+    one process posts each: the claim is taken first, so a crash while posting loses that
+    reminder rather than repeating it); when the next one falls due."""
+    due, later = await reminders(tracker, platform, now)
+    for found in due:
+        if await claim(tracker, found, now):
+            await post(found.scope.channel, reminder_answer(found, tracker.content, now))
+    return later
+
+
+def not_announced(channel: ChannelMention, reason: str) -> Text:
+    """What the editor is told when a move's announcement could not be posted."""
+    return (
+        "The change stands, but I couldn't announce it in ",
+        channel,
+        f" ({reason}). Check that channel and my permissions there.",
+    )
 
 
 async def claim(tracker: Tracker, due: Due, now: datetime) -> bool:

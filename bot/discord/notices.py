@@ -19,7 +19,7 @@ from discord.ext import tasks
 
 from bot.core import team
 from bot.core.answer import Answer, Post
-from bot.discord.render import render_messages, view_of
+from bot.discord.render import markdown, render_messages, view_of
 
 if TYPE_CHECKING:
     from bot.discord.bot import PhaseBot
@@ -52,11 +52,8 @@ async def announce(
             await send(bot, where, post.answer)
         except (discord.HTTPException, discord.ClientException, ValueError) as exc:
             log.warning("Could not announce in channel %s: %s", where, exc)
-            await interaction.followup.send(
-                f"The change stands, but I couldn't announce it in <#{where}> "
-                f"({_reason(exc)}). Check that channel and my permissions there.",
-                ephemeral=True,
-            )
+            told = markdown(team.not_announced(post.channel, _reason(exc)))
+            await interaction.followup.send(told, ephemeral=True)
 
 
 def _reason(exc: Exception) -> str:
@@ -69,16 +66,14 @@ def _reason(exc: Exception) -> str:
 
 async def send_reminders(bot: PhaseBot, now: datetime) -> datetime | None:
     """Send every reminder due at ``now`` that this process claims; when the next is due."""
-    tracker = bot.runner.app.tracker
-    due, later = await team.reminders(tracker, "discord", now)
-    for found in due:
-        if not await team.claim(tracker, found, now):
-            continue  # another process sends it
+
+    async def post(channel: str, answer: Answer) -> None:
         try:
-            await send(bot, found.scope.channel, team.reminder_answer(found, tracker.content, now))
+            await send(bot, channel, answer)
         except (discord.HTTPException, discord.ClientException, ValueError) as exc:
-            log.warning("Could not send a reminder in channel %s: %s", found.scope.channel, exc)
-    return later
+            log.warning("Could not send a reminder in channel %s: %s", channel, exc)
+
+    return await team.send_due(bot.runner.app.tracker, "discord", now, post)
 
 
 class Reminders:
@@ -87,6 +82,8 @@ class Reminders:
     def __init__(self, bot: PhaseBot) -> None:
         self.bot = bot
         self.loop = tasks.loop(seconds=LONGEST_SLEEP)(self._tick)
+        self._sending = False
+        self._again = False
 
     def start(self) -> None:
         self.loop.start()
@@ -95,16 +92,24 @@ class Reminders:
         self.loop.cancel()
 
     def wake(self) -> None:
-        """Look again now (a reminder was set here)."""
-        if self.loop.is_running():
+        """Look again now (a reminder was set here); never by cancelling a pass under
+        way, which could stop a reminder between its claim and its post."""
+        if self._sending:
+            self._again = True
+        elif self.loop.is_running():
             self.loop.restart()
 
     async def _tick(self) -> None:
         clock = self.bot.runner.app.tracker.clock
+        self._sending, self._again = True, False
         try:
             later = await send_reminders(self.bot, clock())
         except Exception:
             log.exception("Sending reminders failed; trying again later")
             later = None
+        finally:
+            self._sending = False
         wait = LONGEST_SLEEP if later is None else (later - clock()).total_seconds()
+        if self._again:
+            wait = 1.0
         self.loop.change_interval(seconds=min(max(wait, 1.0), LONGEST_SLEEP))

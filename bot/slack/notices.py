@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core import team
 from bot.core.answer import Answer, Post
 from bot.core.tracker import Tracker
-from bot.slack.blocks import iter_messages
+from bot.slack.blocks import iter_messages, mrkdwn
 from bot.slack.respond import ResponseUrl, tell
 
 log = logging.getLogger(__name__)
@@ -53,26 +53,23 @@ async def announce(client: AsyncWebClient, reply: ResponseUrl, posts: tuple[Post
             code = str(error.response.get("error"))
             log.warning("Could not announce in channel %s: %s", where, code)
             reason = _REASONS.get(code, "Slack refused")
-            await tell(
-                reply, f"The change stands, but I couldn't announce it in <#{where}> ({reason})."
-            )
+            await tell(reply, mrkdwn(team.not_announced(found.channel, reason)))
 
 
 async def send_reminders(
     client: AsyncWebClient, tracker: Tracker, now: datetime
 ) -> datetime | None:
     """Send every reminder due at ``now`` that this process claims; when the next is due."""
-    due, later = await team.reminders(tracker, PLATFORM, now)
-    for found in due:
-        if not await team.claim(tracker, found, now):
-            continue  # another process sends it
-        answer = team.reminder_answer(found, tracker.content, now)
+
+    async def posted(channel: str, answer: Answer) -> None:
         try:
-            await post(client, found.scope.channel, answer)
+            await post(client, channel, answer)
         except SlackApiError as error:
-            code = error.response.get("error")
-            log.warning("Could not send a reminder in channel %s: %s", found.scope.channel, code)
-    return later
+            log.warning(
+                "Could not send a reminder in channel %s: %s", channel, error.response.get("error")
+            )
+
+    return await team.send_due(tracker, PLATFORM, now, posted)
 
 
 class Reminders:
@@ -100,12 +97,12 @@ class Reminders:
     async def _run(self) -> None:
         clock = self.tracker.clock
         while True:
+            self._woken.clear()  # before the pass: a wake during it is not lost
             try:
                 later = await send_reminders(self.client, self.tracker, clock())
             except Exception:
                 log.exception("Sending reminders failed; trying again later")
                 later = None
             wait = LONGEST_SLEEP if later is None else (later - clock()).total_seconds()
-            self._woken.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), min(max(wait, 1.0), LONGEST_SLEEP))

@@ -90,7 +90,8 @@ async def test_an_announcement_that_fails_leaves_the_move_and_tells_the_editor(
     assert (told.response_type, told.text) == (
         "ephemeral",
         "The change stands, but I couldn't announce it in <#C0RELEASES> "
-        "(I'm not in that channel: /invite @phasebot there).",
+        "(I'm not in that channel: /invite @phasebot there). "
+        "Check that channel and my permissions there.",
     )
     assert await phase_of(repository) == "testing"
 
