@@ -299,6 +299,12 @@ def _console(settings: Settings, channel: str) -> int:
     opened = _console_of(settings, channel)
     try:
         console = loop.run_until_complete(opened.__aenter__())
+        if settings.database_path.exists() or settings.database_url is not None:
+            reminder = loop.run_until_complete(console.reminder())
+            if reminder is not None:
+                from bot.console import render_text
+
+                print(render_text(reminder), flush=True)
         _prompt_loop(console, session, channel)
     except _Terminated:
         code = EXIT_OK

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from bot.core import team
 from bot.core.answer import Answer, Inline, Text, Time, plain_piece, render
 from bot.core.errors import InvalidRequest
 from bot.core.parse import parse
@@ -52,6 +53,19 @@ class Console:
         command, options = parse(line, PLATFORM)
         log.debug("console command /%s %s", command.name, options)
         return await self.runner.run(command.name, options, self.request)
+
+    async def reminder(self) -> Answer | None:
+        """This channel's reminder, if one is due and not yet shown (the console's way of
+        posting it: when the console is opened on the channel)."""
+        tracker = self.runner.app.tracker
+        now = tracker.clock()
+        due, _ = await team.reminders(tracker, PLATFORM, now)
+        here = self.request.scope
+        for found in due:
+            mine = here is not None and found.scope.key == here.key
+            if mine and await team.claim(tracker, found, now):
+                return team.reminder_answer(found, tracker.content, now)
+        return None
 
 
 def scope_of(name: str) -> Scope:

@@ -51,3 +51,20 @@ def test_announcements_are_printed_where_they_go(tmp_path: Path) -> None:
     assert "Posted in #releases:\n📣 Phase 4 of 8 · Implementation (Coding)" in moved.stdout
     assert "#console: Design → Implementation (Coding) by @" in moved.stdout
     assert "> all done" in moved.stdout
+
+
+def test_a_due_reminder_is_shown_once_when_the_console_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run("ask", "/project set testing", "--channel", "web", cwd=tmp_path).returncode == 0
+    assert run("ask", "/project remind days:2", "--channel", "web", cwd=tmp_path).returncode == 0
+    first = run("console", "--channel", "web", cwd=tmp_path, stdin="")
+    assert "Still in Testing" not in first.stdout  # not due yet
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # three days on
+        db.execute("UPDATE projects SET since = '2020-01-01T00:00:00.000000+00:00'")
+    shown = run("console", "--channel", "web", cwd=tmp_path, stdin="")
+    assert "⏰ Still in Testing?" in shown.stdout
+    again = run("console", "--channel", "web", cwd=tmp_path, stdin="")
+    assert "Still in Testing" not in again.stdout  # once per stay
+    other = run("console", "--channel", "app", cwd=tmp_path, stdin="")
+    assert "Still in" not in other.stdout
