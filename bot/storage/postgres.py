@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import asyncpg
 
@@ -29,14 +29,12 @@ from bot.core.state import (
     Actor,
     Change,
     Event,
-    EventKind,
     Place,
-    ProjectState,
     Scope,
     Snapshot,
-    Tick,
 )
-from bot.core.tracker import EventPage, StorageError
+from bot.core.tracker import StorageError
+from bot.storage import rows as rows_
 from bot.storage.pg import (
     ACQUIRE_TIMEOUT_SECONDS,
     advisory_lock,
@@ -45,14 +43,11 @@ from bot.storage.pg import (
     storage_error,
 )
 from bot.storage.pg_migrate import migrate
+from bot.storage.rows import EVENT_COLUMNS, SNAPSHOTS, Pages
 from bot.storage.settle import settled
 
 log = logging.getLogger(__name__)
 
-EVENT_COLUMNS: Final = (
-    "id, kind, from_phase, to_phase, actor_id, actor_name, at, note, rework, iteration, "
-    "new_iteration, detail"
-)
 _KEY: Final = "platform = $1 AND workspace = $2 AND channel = $3"
 _SAME: Final = "x.platform = p.platform AND x.workspace = p.workspace AND x.channel = p.channel"
 
@@ -98,8 +93,12 @@ _UNTICK: Final = (
 )
 
 
-class PostgresRepository:
+class PostgresRepository(Pages):
     """The repository protocol over PostgreSQL. Create with :meth:`open`."""
+
+    @staticmethod
+    def moment(value: Any) -> datetime:
+        return value  # type: ignore[no-any-return]  # asyncpg gives aware datetimes
 
     def __init__(self, pool: asyncpg.Pool, where: str, schema: tuple[int, int] = (0, 0)) -> None:
         self._pool = pool
@@ -173,22 +172,16 @@ class PostgresRepository:
     # -- reads ------------------------------------------------------------------------------
 
     async def load(self, scope: Scope) -> Snapshot:
-        rows = await self._read(f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.channel = $3", *scope.key)
-        return _snapshot(rows) if rows else Snapshot()
+        rows = await self._read(f"{SNAPSHOTS} WHERE {_P_KEY} AND p.channel = $3", *scope.key)
+        return rows_.snapshot(rows, self.moment) if rows else Snapshot()
 
     async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
         rows = await self._read(
-            f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.phase_key IS NOT NULL ORDER BY p.since, p.channel",
+            f"{SNAPSHOTS} WHERE {_P_KEY} AND p.phase_key IS NOT NULL ORDER BY p.since, p.channel",
             place.platform,
             place.workspace,
         )
-        found: dict[str, list[Any]] = {}
-        for row in rows:
-            found.setdefault(row[0], []).append(row)
-        return [
-            (Scope(place.platform, place.workspace, channel, label=group[0][1]), _snapshot(group))
-            for channel, group in found.items()
-        ]
+        return rows_.channels(place, rows, self.moment)
 
     async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
         rows = await self._read(
@@ -197,7 +190,7 @@ class PostgresRepository:
             after,
             limit,
         )
-        return [event_of(row) for row in rows]
+        return [rows_.event(row, self.moment) for row in rows]
 
     async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
         rows = await self._read(
@@ -207,53 +200,39 @@ class PostgresRepository:
         )
         return [(Place(platform, r[0], r[1]), str(r[2])) for r in rows]
 
-    async def history(
-        self,
-        scope: Scope,
-        limit: int,
-        *,
-        offset: int = 0,
-        older_than: int | None = None,
-        newer_than: int | None = None,
-    ) -> EventPage:
-        if limit < 1 or offset < 0:
-            raise ValueError("limit must be positive and offset not negative")
-        if older_than is None and newer_than is None:
-            rows = await self._read(
-                f"SELECT {EVENT_COLUMNS}, count(*) OVER () FROM events WHERE {_KEY} "
-                "ORDER BY id DESC LIMIT $4 OFFSET $5",
-                *scope.key,
-                limit,
-                offset,
-            )
-            total = int(rows[0][-1]) if rows else await self._count(scope)
-            return EventPage([event_of(row[:-1]) for row in rows], total, offset if rows else 0)
-        if older_than is not None:
-            where, order, anchor = " AND id < $5", "DESC", (older_than,)
-        else:
-            where, order, anchor = " AND id > $5", "ASC", (cast(int, newer_than),)
-        rows = await self._anchored(scope, limit, where, order, anchor)
-        if not rows:  # nothing older (newer) than the anchor: the oldest (newest) page
-            rows = await self._anchored(scope, limit, "", "ASC" if order == "DESC" else "DESC", ())
-        if not rows:
-            return EventPage([], await self._count(scope), 0)
-        rows.sort(key=lambda row: -int(row[0]))
-        return EventPage([event_of(row[:-2]) for row in rows], int(rows[0][-2]), int(rows[0][-1]))
-
     async def setting(self, place: Place, key: str) -> str | None:
         rows = await self._read(
             f"SELECT value FROM settings WHERE {_KEY} AND key = $4", *_place(place), key
         )
         return str(rows[0][0]) if rows else None
 
-    async def _anchored(
-        self, scope: Scope, limit: int, where: str, order: str, anchor: tuple[int, ...]
+    async def _from(self, scope: Scope, limit: int, offset: int) -> list[Any]:
+        return await self._read(
+            f"SELECT {EVENT_COLUMNS}, count(*) OVER () FROM events WHERE {_KEY} "
+            "ORDER BY id DESC LIMIT $4 OFFSET $5",
+            *scope.key,
+            limit,
+            offset,
+        )
+
+    async def _around(
+        self,
+        scope: Scope,
+        limit: int,
+        below: int | None,
+        above: int | None,
+        *,
+        ascending: bool,
     ) -> list[Any]:
-        """A page of events with, on each row, the channel's total and how many of its
-        events are newer than the page (one statement: one snapshot)."""
+        """One statement, so the page and its counts come from one snapshot."""
+        where, anchor = "", tuple[int, ...]()
+        if below is not None:
+            where, anchor = " AND id < $5", (below,)
+        elif above is not None:
+            where, anchor = " AND id > $5", (above,)
         return await self._read(
             f"WITH page AS (SELECT {EVENT_COLUMNS} FROM events WHERE {_KEY}{where} "
-            f"ORDER BY id {order} LIMIT $4) "
+            f"ORDER BY id {'ASC' if ascending else 'DESC'} LIMIT $4) "
             "SELECT page.*, counts.total, counts.newer FROM page, "
             "(SELECT count(*) AS total, count(*) FILTER (WHERE id > (SELECT max(id) FROM page)) "
             f"AS newer FROM events WHERE {_KEY}) AS counts",
@@ -306,29 +285,6 @@ _UPSERT_SETTING: Final = (
     "set_by_name = excluded.set_by_name, set_at = excluded.set_at"
 )
 _P_KEY: Final = "p.platform = $1 AND p.workspace = $2"
-_SNAPSHOTS: Final = (
-    "SELECT p.channel, p.label, p.version, p.phase_key, p.methodology, p.iteration, p.since, "
-    "p.set_by_id, p.set_by_name, t.phase_key, t.activity_key, t.actor_id, t.actor_name, t.at "
-    "FROM projects AS p LEFT JOIN ticks AS t ON t.platform = p.platform "
-    "AND t.workspace = p.workspace AND t.channel = p.channel AND t.iteration = p.iteration"
-)
-
-
-def _snapshot(rows: list[Any]) -> Snapshot:
-    """A channel's snapshot from its rows of :data:`_SNAPSHOTS` (one per tick)."""
-    version, phase, methodology, iteration, since, by_id, by_name = tuple(rows[0])[2:9]
-    state = ProjectState(
-        phase_key=phase,
-        methodology=methodology,
-        iteration=int(iteration),
-        since=since,
-        set_by=Actor(by_id, by_name or "") if by_id is not None else None,
-    )
-    ticks: dict[str, dict[str, Tick]] = {}
-    for *_, tick_phase, key, actor_id, actor_name, at in rows:
-        if key is not None:
-            ticks.setdefault(tick_phase, {})[key] = Tick(key, Actor(actor_id, actor_name), at)
-    return Snapshot(state, ticks, int(version))
 
 
 def append_statement(scope: Scope, expected: int, change: Change) -> tuple[str, list[Any]]:
@@ -382,24 +338,6 @@ def event_values(event: Event) -> tuple[Any, ...]:
         event.iteration,
         event.new_iteration,
         event.detail,
-    )
-
-
-def event_of(row: Any) -> Event:
-    (event_id, kind, from_phase, to_phase, actor_id, actor_name, at, note, rework, iteration,
-     new_iteration, detail) = tuple(row)  # fmt: skip
-    return Event(
-        kind=cast(EventKind, kind),
-        actor=Actor(actor_id, actor_name),
-        at=at,
-        from_phase=from_phase,
-        to_phase=to_phase,
-        note=note,
-        rework=bool(rework),
-        iteration=int(iteration),
-        new_iteration=bool(new_iteration),
-        detail=detail,
-        id=int(event_id),
     )
 
 

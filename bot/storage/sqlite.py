@@ -24,7 +24,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import aiosqlite
 
@@ -32,15 +32,14 @@ from bot.core.state import (
     Actor,
     Change,
     Event,
-    EventKind,
     Place,
-    ProjectState,
     Scope,
     Snapshot,
-    Tick,
 )
-from bot.core.tracker import DatabaseBusy, DatabaseReadOnly, EventPage, StorageError
+from bot.core.tracker import DatabaseBusy, DatabaseReadOnly, StorageError
+from bot.storage import rows as rows_
 from bot.storage.migrate import migrate, user_version
+from bot.storage.rows import EVENT_COLUMNS, SNAPSHOTS, Pages
 from bot.storage.settle import settled
 
 log = logging.getLogger(__name__)
@@ -50,15 +49,15 @@ BUSY_TIMEOUT_MS: Final = 2000
 enough that Discord's 3-second deadline for an answer is still met."""
 
 _MEMORY: Final = ":memory:"
-_EVENT_COLUMNS: Final = (
-    "id, kind, from_phase, to_phase, actor_id, actor_name, at, note, rework, iteration, "
-    "new_iteration, detail"
-)
 _KEY: Final = "platform = ? AND workspace = ? AND channel = ?"
 
 
-class SQLiteRepository:
+class SQLiteRepository(Pages):
     """The repository protocol over SQLite. Create with :meth:`open`."""
+
+    @staticmethod
+    def moment(value: Any) -> datetime:
+        return _parse(value)
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: str):
         self._writer = writer
@@ -126,28 +125,22 @@ class SQLiteRepository:
     # -- reads ------------------------------------------------------------------------------
 
     async def load(self, scope: Scope) -> Snapshot:
-        rows = await self._read(f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.channel = ?", scope.key)
-        return _snapshot(rows) if rows else Snapshot()
+        rows = await self._read(f"{SNAPSHOTS} WHERE {_P_KEY} AND p.channel = ?", scope.key)
+        return rows_.snapshot(rows, _parse) if rows else Snapshot()
 
     async def channels(self, place: Place) -> list[tuple[Scope, Snapshot]]:
         rows = await self._read(
-            f"{_SNAPSHOTS} WHERE {_P_KEY} AND p.phase_key IS NOT NULL ORDER BY p.since, p.channel",
+            f"{SNAPSHOTS} WHERE {_P_KEY} AND p.phase_key IS NOT NULL ORDER BY p.since, p.channel",
             (place.platform, place.workspace),
         )
-        found: dict[str, list[Any]] = {}
-        for row in rows:
-            found.setdefault(row[0], []).append(row)
-        return [
-            (Scope(place.platform, place.workspace, channel, label=group[0][1]), _snapshot(group))
-            for channel, group in found.items()
-        ]
+        return rows_.channels(place, rows, _parse)
 
     async def events(self, scope: Scope, after: int, limit: int) -> list[Event]:
         rows = await self._read(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE {_KEY} AND id > ? ORDER BY id LIMIT ?",
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {_KEY} AND id > ? ORDER BY id LIMIT ?",
             (*scope.key, after, limit),
         )
-        return [_event(row) for row in rows]
+        return [rows_.event(row, _parse) for row in rows]
 
     async def places(self, platform: str, key: str) -> list[tuple[Place, str]]:
         rows = await self._read(
@@ -156,54 +149,40 @@ class SQLiteRepository:
         )
         return [(Place(platform, workspace, channel), value) for workspace, channel, value in rows]
 
-    async def history(
-        self,
-        scope: Scope,
-        limit: int,
-        *,
-        offset: int = 0,
-        older_than: int | None = None,
-        newer_than: int | None = None,
-    ) -> EventPage:
-        if limit < 1 or offset < 0:
-            raise ValueError("limit must be positive and offset not negative")
-        if older_than is None and newer_than is None:
-            rows = await self._read(
-                f"SELECT {_EVENT_COLUMNS}, count(*) OVER () FROM events WHERE {_KEY} "
-                "ORDER BY id DESC LIMIT ? OFFSET ?",
-                (*scope.key, limit, offset),
-            )
-            total = int(rows[0][-1]) if rows else await self._count(scope)
-            return EventPage([_event(row[:-1]) for row in rows], total, offset if rows else 0)
-        if older_than is not None:
-            where, order, anchor = " AND e.id < ?", "DESC", older_than
-        else:
-            where, order, anchor = " AND e.id > ?", "ASC", cast(int, newer_than)
-        rows = await self._anchored(scope, limit, where, order, (anchor,))
-        if not rows:  # nothing older (newer) than the anchor: the oldest (newest) page
-            rows = await self._anchored(scope, limit, "", "ASC" if order == "DESC" else "DESC", ())
-        if not rows:
-            return EventPage([], await self._count(scope), 0)
-        rows.sort(key=lambda row: -int(row[0]))
-        return EventPage([_event(row[:-2]) for row in rows], int(rows[0][-2]), int(rows[0][-1]))
-
     async def setting(self, place: Place, key: str) -> str | None:
         rows = await self._read(
             f"SELECT value FROM settings WHERE {_KEY} AND key = ?", (*_place(place), key)
         )
         return str(rows[0][0]) if rows else None
 
-    async def _anchored(
-        self, scope: Scope, limit: int, where: str, order: str, anchor: tuple[int, ...]
+    async def _from(self, scope: Scope, limit: int, offset: int) -> list[Any]:
+        return await self._read(
+            f"SELECT {EVENT_COLUMNS}, count(*) OVER () FROM events WHERE {_KEY} "
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*scope.key, limit, offset),
+        )
+
+    async def _around(
+        self,
+        scope: Scope,
+        limit: int,
+        below: int | None,
+        above: int | None,
+        *,
+        ascending: bool,
     ) -> list[Any]:
-        """Events with, per row, the channel's total and how many events are newer."""
-        columns = ", ".join(f"e.{c.strip()}" for c in _EVENT_COLUMNS.split(","))
+        columns = ", ".join(f"e.{c.strip()}" for c in EVENT_COLUMNS.split(","))
         same = "platform = e.platform AND workspace = e.workspace AND channel = e.channel"
+        where, anchor = "", tuple[int, ...]()
+        if below is not None:
+            where, anchor = " AND e.id < ?", (below,)
+        elif above is not None:
+            where, anchor = " AND e.id > ?", (above,)
         return await self._read(
             f"SELECT {columns}, (SELECT count(*) FROM events WHERE {same}), "
             f"(SELECT count(*) FROM events WHERE {same} AND id > e.id) FROM events AS e "
             f"WHERE e.platform = ? AND e.workspace = ? AND e.channel = ?{where} "
-            f"ORDER BY e.id {order} LIMIT ?",
+            f"ORDER BY e.id {'ASC' if ascending else 'DESC'} LIMIT ?",
             (*scope.key, *anchor, limit),
         )
 
@@ -312,31 +291,6 @@ class SQLiteRepository:
 
 
 _P_KEY: Final = "p.platform = ? AND p.workspace = ?"
-_SNAPSHOTS: Final = (
-    "SELECT p.channel, p.label, p.version, p.phase_key, p.methodology, p.iteration, p.since, "
-    "p.set_by_id, p.set_by_name, t.phase_key, t.activity_key, t.actor_id, t.actor_name, t.at "
-    "FROM projects AS p LEFT JOIN ticks AS t ON t.platform = p.platform "
-    "AND t.workspace = p.workspace AND t.channel = p.channel AND t.iteration = p.iteration"
-)
-
-
-def _snapshot(rows: list[Any]) -> Snapshot:
-    """A channel's snapshot from its rows of :data:`_SNAPSHOTS` (one per tick)."""
-    version, phase, methodology, iteration, since, by_id, by_name = rows[0][2:9]
-    state = ProjectState(
-        phase_key=phase,
-        methodology=methodology,
-        iteration=int(iteration),
-        since=_parse(since) if since is not None else None,
-        set_by=Actor(by_id, by_name or "") if by_id is not None else None,
-    )
-    ticks: dict[str, dict[str, Tick]] = {}
-    for *_, tick_phase, key, actor_id, actor_name, at in rows:
-        if key is not None:
-            ticks.setdefault(tick_phase, {})[key] = Tick(
-                key, Actor(actor_id, actor_name), _parse(at)
-            )
-    return Snapshot(state, ticks, int(version))
 
 
 _COLUMNS: Final = (
@@ -375,24 +329,6 @@ def _event_row(event: Event) -> tuple[Any, ...]:
         event.iteration,
         int(event.new_iteration),
         event.detail,
-    )
-
-
-def _event(row: Iterable[Any]) -> Event:
-    (event_id, kind, from_phase, to_phase, actor_id, actor_name, at, note, rework, iteration,
-     new_iteration, detail) = tuple(row)  # fmt: skip
-    return Event(
-        kind=cast(EventKind, kind),
-        actor=Actor(actor_id, actor_name),
-        at=_parse(at),
-        from_phase=from_phase,
-        to_phase=to_phase,
-        note=note,
-        rework=bool(rework),
-        iteration=int(iteration),
-        new_iteration=bool(new_iteration),
-        detail=detail,
-        id=int(event_id),
     )
 
 
