@@ -1,44 +1,42 @@
-"""Dispatch overhead: every command end to end, as a ratio to a bare /ping floor.
+"""Dispatch: every command end to end, as a ratio to a bare /ping floor.
 
     python bench/dispatch.py [--rounds 5] [--samples 200] [--total 500] [--quick]
+    python bench/dispatch.py --profile [--only phase,ask] [--top 12]
 
-The real bot (``create_bot``) is logged in against the local Discord stand-in, with one
-extra benchmark-only command, ``/ping``, added to its tree before the sync: it replies
-"pong". That is the floor: gateway parse, command-tree dispatch, one HTTP callback to the
-stand-in and its response, with no work of the bot's own.
+The bot runs as ``phasebot run`` builds it, on the Discord stand-in, with benchmark-only
+commands added to its tree: ``/ping`` replies "pong" (the floor: gateway parse, command
+tree, one HTTP callback, no work of ours), and ``/echo-phase``, ``/echo-compare``,
+``/echo-mlops``, ``/echo-ask`` send the very reply the command would send (its embeds,
+rendered once and kept, and its buttons or menu) and compute nothing. The reply is
+discord.py's cost; a command over its echo is the bot's own work.
 
-Measured, interleaved in a shuffled order within each round so that the floor and every
-command see the same machine noise:
+Measured, interleaved in a shuffled order within each round so that every kind sees the
+same machine noise: p50 and p99 one at a time of each command, of autocomplete, of the
+echoes and of a raw aiosqlite single-row commit (WAL, synchronous=FULL, on its own
+file); then throughput with 50 in flight (writes on 50 channels, one per slot).
+Ratios are medians over rounds of each round's ratio. Targets: p50 ≤ 1.3× the floor
+(writes: the floor + one raw commit), throughput ≥ 0.8× (writes:
+1 / (1/floor throughput + 1/commit throughput)), and each command ≤ 1.1× its echo.
 
-* latency one at a time (p50, p99) of /phase, /compare, /mlops, /ask, autocomplete on
-  /phase name and /compare aspect, /project status, /project next, /project check, and
-  of a raw aiosqlite single-row commit (``INSERT`` in autocommit mode on its own file
-  with the store's PRAGMAs: WAL, synchronous=FULL);
-* throughput with 50 in flight (each write command on 50 channels, one per slot, so
-  every call is a real write: /project next alternates with /project back and
-  /project check ticks and unticks).
-
-Targets (ratios are the median over rounds of each round's ratio):
-
-* answers and autocomplete: p50 ≤ 1.3× the floor's p50; throughput ≥ 0.8× the floor's;
-* /project writes: p50 ≤ 1.3× (floor p50 + raw commit p50); throughput ≥ 0.8× the
-  floor-plus-commit reference, 1 / (1/floor throughput + 1/raw commit throughput).
-
-Also shown, as a diagnosis: each figure without the time the stand-in's request handler
-ran (the "Discord side", which in production is not on the bot's CPU).
+``--profile`` runs cProfile over each kind with 50 in flight instead, and shows self
+time per call by component (our core, our Discord layer, discord.py, aiohttp, the
+stand-in, ...) next to the floor's and the echo's: where a command's time goes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import itertools
+import pstats
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
 
 INFLIGHT = 50
-ANSWER_TARGET = 1.3
-WRITE_TARGET = 1.3
+P50_TARGET = 1.3
 THROUGHPUT_TARGET = 0.8
+ECHO_TARGET = 1.1
 
 PHASE_NAMES = ["testing", "design", "5", "qa", "implementation", "release", "planning"]
 COMPARE_ARGS = [
@@ -62,563 +60,329 @@ COMPARE_ARGS = [
 MLOPS_ARGS = [{}, {"aspect": "testing"}, {"aspect": "tools"}, {"aspect": "metrics"}]
 PHASE_TYPED = ["", "t", "te", "dep", "qa", "impl", "5", "desgn"]
 ASPECT_TYPED = ["", "t", "te", "flex", "risk", "doc", "cli", "tset"]
-
-
-def ask_questions() -> list[str]:
-    """The questions of tests/core/ask_questions.toml: what teams really type."""
-    import tomllib
-
-    data = tomllib.loads((C.ROOT / "tests" / "core" / "ask_questions.toml").read_text("utf-8"))
-    return [q["q"] for q in data["question"]]
-
-
-# -- kinds of call -----------------------------------------------------------------------
+QUESTIONS = [
+    q["q"]
+    for q in tomllib.loads((C.ROOT / "tests/core/ask_questions.toml").read_text("utf-8"))[
+        "question"
+    ]
+]
+CHECK = {"activity": "feasibility-studies"}  # a Planning activity: ticked, then unticked
 
 
 @dataclass
 class Kind:
     key: str
     label: str
-    group: str  # "floor", "answer", "autocomplete", "read", "write", "commit"
-    once: Callable[[], Awaitable[C.Fired]]
-    """One measured call, one at a time (unmeasured preparation allowed before the clock)."""
-    slots: Callable[[int], list[list[tuple[C.JSON, Any]]]] | None = None
-    """Payloads for a throughput run, one list per in-flight slot."""
-    autocomplete: bool = False
-    echo_of: str = ""
-    """Diagnostic: the same reply as command ``echo_of``, with no work of the bot's own."""
+    group: str  # floor, answer, autocomplete, read, write, echo
+    calls: list[tuple[str, dict[str, Any]]]
+    """(command, options) in turn: calls[i % len] is the i-th call of a slot."""
+    focused: str | None = None
+    channel: str | None = None  # a channel of its own
 
+    def payloads(self, driver: C.Driver, start: int, count: int) -> list[Any]:
+        return self._payloads(driver, start, count, self.channel)
 
-@dataclass
-class Bench:
-    driver: C.Driver
-    questions: list[str]
-    commit_db: Any = None
-    counters: dict[str, itertools.count[int]] = field(default_factory=dict)
-    next_phase: int = 0  # where the "next" channel is (0: no phase yet)
-    check_ticked: bool = False
-    slot_channels_ready: set[str] = field(default_factory=set)
-
-    def n(self, key: str) -> int:
-        return next(self.counters.setdefault(key, itertools.count()))
-
-    # -- one at a time ---------------------------------------------------------------
-
-    async def command(
-        self, name: str, options: dict[str, Any], *, focused: str | None = None, **kw: Any
-    ) -> C.Fired:
-        payload, state = self.driver.payload(name, options, focused=focused, **kw)
-        fired = await self.driver.fire(payload, state)
-        C.check_answer(state, autocomplete=focused is not None, what=f"/{name} {options}")
-        return fired
-
-    def kinds(self) -> list[Kind]:
-        d = self.driver
-        q = self.questions
-        editor = {"editor": True}
-
-        def pick(items: list[Any], key: str) -> Any:
-            return items[self.n(key) % len(items)]
-
-        async def next_once() -> C.Fired:
-            if self.next_phase in (0, 8):  # unmeasured: back to the start, so next moves
-                await self.command("project set", {"phase": "planning"}, channel="next", **editor)
-                self.next_phase = 1
-            fired = await self.command("project next", {}, channel="next", **editor)
-            self.next_phase += 1
-            return fired
-
-        async def check_once() -> C.Fired:
-            fired = await self.command(
-                "project check", {"activity": "feasibility-studies"}, channel="check", **editor
-            )
-            self.check_ticked = not self.check_ticked
-            return fired
-
-        def same(name: str, options: dict[str, Any], **kw: Any) -> Callable[[int], Any]:
-            def slots(total: int) -> list[list[tuple[C.JSON, Any]]]:
-                per = total // INFLIGHT
-                return [
-                    [d.payload(name, options, **kw) for _ in range(per)] for _ in range(INFLIGHT)
-                ]
-
-            return slots
-
-        def rotating(name: str, pool: list[Any], make: Callable[[Any], dict[str, Any]], **kw: Any):
-            def slots(total: int) -> list[list[tuple[C.JSON, Any]]]:
-                per = total // INFLIGHT
-                return [
-                    [d.payload(name, make(pool[(s + i) % len(pool)]), **kw) for i in range(per)]
-                    for s in range(INFLIGHT)
-                ]
-
-            return slots
-
-        def alternating(
-            first: tuple[str, dict[str, Any]], second: tuple[str, dict[str, Any]], tag: str
-        ):
-            def slots(total: int) -> list[list[tuple[C.JSON, Any]]]:
-                per = (total // INFLIGHT) // 2 * 2  # even: every channel ends where it began
-                out = []
-                for s in range(INFLIGHT):
-                    channel = f"{tag}-{s}"
-                    calls = []
-                    for i in range(per):
-                        name, options = first if i % 2 == 0 else second
-                        calls.append(d.payload(name, options, channel=channel, editor=True))
-                    out.append(calls)
-                return out
-
-            return slots
-
-        return [
-            Kind(
-                "floor",
-                "/ping (floor)",
-                "floor",
-                lambda: self.command("ping", {}),
-                same("ping", {}),
-            ),
-            Kind(
-                "phase",
-                "/phase",
-                "answer",
-                lambda: self.command("phase", {"name": pick(PHASE_NAMES, "phase")}),
-                rotating("phase", PHASE_NAMES, lambda v: {"name": v}),
-            ),
-            Kind(
-                "compare",
-                "/compare",
-                "answer",
-                lambda: self.command("compare", dict(pick(COMPARE_ARGS, "compare"))),
-                rotating("compare", COMPARE_ARGS, dict),
-            ),
-            Kind(
-                "mlops",
-                "/mlops",
-                "answer",
-                lambda: self.command("mlops", dict(pick(MLOPS_ARGS, "mlops"))),
-                rotating("mlops", MLOPS_ARGS, dict),
-            ),
-            Kind(
-                "ask",
-                "/ask",
-                "answer",
-                lambda: self.command("ask", {"question": pick(q, "ask")}),
-                rotating("ask", q, lambda v: {"question": v}),
-            ),
-            Kind(
-                "ac_phase",
-                "autocomplete /phase name",
-                "autocomplete",
-                lambda: self.command(
-                    "phase", {"name": pick(PHASE_TYPED, "ac_phase")}, focused="name"
-                ),
-                rotating("phase", PHASE_TYPED, lambda v: {"name": v}, focused="name"),
-                autocomplete=True,
-            ),
-            Kind(
-                "ac_aspect",
-                "autocomplete /compare aspect",
-                "autocomplete",
-                lambda: self.command(
-                    "compare",
-                    {"first": "waterfall", "second": "agile", "aspect": pick(ASPECT_TYPED, "ac_a")},
-                    focused="aspect",
-                ),
-                rotating(
-                    "compare",
-                    ASPECT_TYPED,
-                    lambda v: {"first": "waterfall", "second": "agile", "aspect": v},
-                    focused="aspect",
-                ),
-                autocomplete=True,
-            ),
-            Kind(
-                "status",
-                "/project status",
-                "read",
-                lambda: self.command("project status", {}, channel="status"),
-                same("project status", {}, channel="status"),
-            ),
-            Kind(
-                "next",
-                "/project next",
-                "write",
-                next_once,
-                alternating(("project next", {}), ("project back", {}), "tp-next"),
-            ),
-            Kind(
-                "check",
-                "/project check",
-                "write",
-                check_once,
-                alternating(
-                    ("project check", {"activity": "feasibility-studies"}),
-                    ("project check", {"activity": "feasibility-studies"}),
-                    "tp-check",
-                ),
-            ),
-            Kind("commit", "raw aiosqlite commit", "commit", self.commit_once, None),
-            *self.echo_kinds(pick, rotating),
-        ]
-
-    def echo_kinds(self, pick: Callable[..., Any], rotating: Callable[..., Any]) -> list[Kind]:
-        q = self.questions
-        return [
-            Kind(
-                "echo_phase",
-                "echo of /phase's reply",
-                "echo",
-                lambda: self.command("echo-phase", {"name": pick(PHASE_NAMES, "echo_phase")}),
-                rotating("echo-phase", PHASE_NAMES, lambda v: {"name": v}),
-                echo_of="phase",
-            ),
-            Kind(
-                "echo_compare",
-                "echo of /compare's reply",
-                "echo",
-                lambda: self.command("echo-compare", dict(pick(COMPARE_ARGS, "echo_compare"))),
-                rotating("echo-compare", COMPARE_ARGS, dict),
-                echo_of="compare",
-            ),
-            Kind(
-                "echo_mlops",
-                "echo of /mlops's reply",
-                "echo",
-                lambda: self.command("echo-mlops", dict(pick(MLOPS_ARGS, "echo_mlops"))),
-                rotating("echo-mlops", MLOPS_ARGS, dict),
-                echo_of="mlops",
-            ),
-            Kind(
-                "echo_ask",
-                "echo of /ask's reply",
-                "echo",
-                lambda: self.command("echo-ask", {"question": pick(q, "echo_ask")}),
-                rotating("echo-ask", q, lambda v: {"question": v}),
-                echo_of="ask",
-            ),
-        ]
-
-    # -- the raw commit reference ------------------------------------------------------
-
-    async def open_commit_db(self, path: Path) -> None:
-        import aiosqlite
-
-        db = await aiosqlite.connect(path, isolation_level=None)
-        await db.execute("PRAGMA busy_timeout = 5000")
-        async with db.execute("PRAGMA journal_mode = WAL") as cur:
-            mode = (await cur.fetchone())[0]
-        assert str(mode).lower() == "wal", mode
-        await db.execute("PRAGMA synchronous = FULL")
-        await db.execute("PRAGMA foreign_keys = ON")
-        await db.execute(
-            "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, channel INTEGER, at TEXT)"
-        )
-        self.commit_db = db
-
-    async def commit_once(self) -> C.Fired:
-        started = time.perf_counter()
-        await self.commit_db.execute(
-            "INSERT INTO rows (channel, at) VALUES (?, ?)", (self.n("commit"), "now")
-        )
-        return C.Fired(time.perf_counter() - started, None)
-
-    async def commit_throughput(self, total: int) -> float:
+    def per_slot(self, total: int) -> int:
+        """Calls per slot for ``total`` in flight; writes in whole cycles (each slot's
+        channel ends where it began)."""
         per = total // INFLIGHT
+        return per - per % len(self.calls) if self.group == "write" else per
 
-        async def slot(s: int) -> None:
-            for i in range(per):
-                await self.commit_db.execute(
-                    "INSERT INTO rows (channel, at) VALUES (?, ?)", (s, str(i))
-                )
+    def slots(self, driver: C.Driver, per: int) -> list[list[Any]]:
+        """Payloads for a throughput run: slot s starts at calls[s], or writes each on
+        a channel of the slot's own, from calls[0]."""
+        if self.group == "write":
+            return [self._payloads(driver, 0, per, f"{self.channel}-{s}") for s in range(INFLIGHT)]
+        return [self._payloads(driver, s, per, self.channel) for s in range(INFLIGHT)]
 
-        started = time.perf_counter()
-        await asyncio.gather(*(slot(s) for s in range(INFLIGHT)))
-        return per * INFLIGHT / (time.perf_counter() - started)
-
-    async def prepare_slot_channels(self) -> None:
-        """Unmeasured: every throughput write channel starts at Planning, unticked."""
-        for s in range(INFLIGHT):
-            for tag in ("tp-next", "tp-check"):
-                await self.command(
-                    "project set", {"phase": "planning"}, channel=f"{tag}-{s}", editor=True
-                )
-
-    async def prepare_status_channel(self) -> None:
-        await self.command("project set", {"phase": "testing"}, channel="status", editor=True)
-        await self.command("project check", {"activity": "1"}, channel="status", editor=True)
-        await self.command("project set", {"phase": "planning"}, channel="check", editor=True)
+    def _payloads(self, driver: C.Driver, start: int, count: int, channel: str | None) -> list[Any]:
+        editor = self.group == "write"
+        return [
+            driver.payload(
+                *self.calls[i % len(self.calls)],
+                focused=self.focused,
+                channel=channel,
+                editor=editor,
+            )
+            for i in range(start, start + count)
+        ]
 
 
-# -- the echoes: each answer's own reply, with nothing computed --------------------------
+def kinds() -> list[Kind]:
+    ask = [{"question": q} for q in QUESTIONS]
+    aspects = [{"first": "waterfall", "second": "agile", "aspect": t} for t in ASPECT_TYPED]
+    answers = {
+        "phase": [{"name": n} for n in PHASE_NAMES],
+        "compare": COMPARE_ARGS,
+        "mlops": MLOPS_ARGS,
+        "ask": ask,
+    }
+    out = [Kind("floor", "/ping (floor)", "floor", [("ping", {})])]
+    out += [Kind(k, f"/{k}", "answer", [(k, o) for o in v]) for k, v in answers.items()]
+    out += [
+        Kind(
+            "ac_phase",
+            "autocomplete /phase name",
+            "autocomplete",
+            [("phase", {"name": t}) for t in PHASE_TYPED],
+            "name",
+        ),
+        Kind(
+            "ac_aspect",
+            "autocomplete /compare aspect",
+            "autocomplete",
+            [("compare", a) for a in aspects],
+            "aspect",
+        ),
+        Kind("status", "/project status", "read", [("project status", {})], channel="status"),
+        Kind(
+            "next",
+            "/project next (and back)",
+            "write",
+            [("project next", {}), ("project back", {})],
+            channel="next",
+        ),
+        Kind(
+            "check",
+            "/project check (tick, untick)",
+            "write",
+            [("project check", CHECK)],
+            channel="check",
+        ),
+    ]
+    out += [
+        Kind(f"echo_{k}", f"echo of /{k}", "echo", [(f"echo-{k}", o) for o in v])
+        for k, v in answers.items()
+    ]
+    return out
 
 
-def add_echo_commands(bot: Any) -> None:
-    """Benchmark-only commands that send the reply /phase, /compare, /mlops or /ask would
-    send for the same options, rendered once and cached (the view is built fresh, as it
-    must be). Comparing a command with its echo separates the bot's own work (lookup,
-    answer, rendering) from what the size of the reply costs in discord.py, the HTTP
-    round trip and the stand-in."""
+# -- the echoes ------------------------------------------------------------------------------
+
+
+def add_echoes(bot: Any) -> None:
+    """``/echo-phase``, ``/echo-compare``, ``/echo-mlops``, ``/echo-ask``: the reply the
+    command sends for the same options, sent as ``respond`` sends it. The answer is
+    computed and its embeds rendered on the first call and kept; the view is built from
+    the kept answer on every call, since discord.py takes a view for one message."""
     import discord
-    from bot.discord.components import compare_view, phase_view
     from discord import app_commands
 
-    from bot.discord.render import render_messages
+    from bot.discord.render import render_messages, view_of
 
-    cache: dict[tuple[Any, ...], Any] = {}
+    kept: dict[Any, Any] = {}
 
-    def rendered(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = render_messages(make())[0]
-        return found
+    async def echo(interaction: discord.Interaction[Any], command: str, **options: Any) -> None:
+        key = (command, *sorted(options.items()))
+        if key not in kept:
+            answer = await bot.runner.run(command, options, bot.request(interaction))
+            assert not (answer.plain or answer.file or answer.replaces), command
+            kept[key] = answer, render_messages(answer, limit=2)
+        answer, messages = kept[key]
+        assert len(messages) == 1, f"{command} {options}: a reply of several messages"
+        view = view_of(answer)
+        if view is None:
+            await interaction.response.send_message(embeds=messages[0])
+        else:
+            await interaction.response.send_message(embeds=messages[0], view=view)
 
-    @app_commands.command(name="echo-phase", description="Benchmark: /phase's reply, cached.")
+    @app_commands.command(name="echo-phase", description="Benchmark: /phase's reply.")
     async def echo_phase(interaction: discord.Interaction[Any], name: str) -> None:
-        s = bot.services
-        phase = cache.get(("phase-of", name))
-        if phase is None:
-            phase = cache[("phase-of", name)] = s.catalog.phase(name)
-        embeds = rendered(("phase", name), lambda: s.knowledge.phase_answer(phase))
-        await interaction.response.send_message(embeds=embeds, view=phase_view(interaction, phase))
+        await echo(interaction, "phase", name=name)
 
-    @app_commands.command(name="echo-compare", description="Benchmark: /compare's reply, cached.")
+    @app_commands.command(name="echo-compare", description="Benchmark: /compare's reply.")
     async def echo_compare(
         interaction: discord.Interaction[Any], first: str, second: str, aspect: str | None = None
     ) -> None:
-        s = bot.services
-        embeds = rendered(
-            ("compare", first, second, aspect), lambda: s.knowledge.compare(first, second, aspect)
-        )
-        view = compare_view(interaction, first, second, aspect)
-        await interaction.response.send_message(embeds=embeds, view=view)
+        await echo(interaction, "compare", first=first, second=second, aspect=aspect)
 
-    @app_commands.command(name="echo-mlops", description="Benchmark: /mlops's reply, cached.")
+    @app_commands.command(name="echo-mlops", description="Benchmark: /mlops's reply.")
     async def echo_mlops(interaction: discord.Interaction[Any], aspect: str | None = None) -> None:
-        s = bot.services
-        embeds = rendered(("mlops", aspect), lambda: s.knowledge.mlops(aspect))
-        await interaction.response.send_message(embeds=embeds)
+        await echo(interaction, "mlops", aspect=aspect)
 
-    @app_commands.command(name="echo-ask", description="Benchmark: /ask's reply, cached.")
+    @app_commands.command(name="echo-ask", description="Benchmark: /ask's reply.")
     async def echo_ask(interaction: discord.Interaction[Any], question: str) -> None:
-        s = bot.services
-        embeds = rendered(("ask", question), lambda: s.asker.ask(question))
-        await interaction.response.send_message(embeds=embeds)
+        await echo(interaction, "ask", question=question)
 
     for command in (echo_phase, echo_compare, echo_mlops, echo_ask):
         bot.tree.add_command(command)
 
 
-# -- running -------------------------------------------------------------------------------
+# -- the raw commit reference ----------------------------------------------------------------
 
 
-async def validate(driver: C.Driver) -> None:
-    """Each command once through the harness's own checked ``feed`` (errors, acks)."""
+class RawCommit:
+    """One single-row INSERT in autocommit mode, with the store's PRAGMAs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def __aenter__(self) -> RawCommit:
+        import aiosqlite
+
+        self.db = await aiosqlite.connect(self.path, isolation_level=None)
+        for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+            await self.db.execute(f"PRAGMA {pragma}")
+        await self.db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, v TEXT)")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.db.close()
+
+    async def once(self) -> C.Fired:
+        started = time.perf_counter()
+        await self.db.execute("INSERT INTO rows (v) VALUES ('x')")
+        return C.Fired(time.perf_counter() - started, None)
+
+    async def throughput(self, total: int) -> float:
+        async def slot() -> None:
+            for _ in range(total // INFLIGHT):
+                await self.db.execute("INSERT INTO rows (v) VALUES ('x')")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(slot() for _ in range(INFLIGHT)))
+        return total // INFLIGHT * INFLIGHT / (time.perf_counter() - started)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+async def prepare(driver: C.Driver, all_kinds: list[Kind]) -> None:
+    """Unmeasured: each kind answers once as it should; the project channels are set up
+    (status: Testing with a tick; write channels, and each slot's: Planning)."""
     h = driver.harness
-    perms = driver.editor_permissions
-    checks = [
-        await h.command("ping"),
-        await h.command("phase", {"name": "testing"}),
-        await h.command("compare", {"first": "waterfall", "second": "agile"}),
-        await h.command("mlops", {"aspect": "testing"}),
-        await h.command("ask", {"question": "how flexible is waterfall?"}),
-        await h.command("project status"),
-        await h.command("project set", {"phase": "planning"}, permissions=perms),
-        await h.command("project next", permissions=perms),
-        await h.command("project check", {"activity": "1"}, permissions=perms),
-    ]
-    for result in checks:
-        if result.ephemeral:
-            raise AssertionError(f"{result.payload['data']['name']}: {result.text()}")
-    assert "Phase 5 of 8" in checks[1].text()
+    assert "Phase 5 of 8" in (await h.command("phase", {"name": "testing"})).text()
     ac = await h.autocomplete("phase", "name", "te")
     assert ac.choices and ac.choices[0]["value"] == "testing", ac.choices
-    ac = await h.autocomplete("compare", "aspect", "te", {"first": "waterfall", "second": "agile"})
-    assert ac.choices and ac.choices[0]["value"] == "testing", ac.choices
+
+    async def call(name: str, options: dict[str, Any], channel: str) -> None:
+        payload, state = driver.payload(name, options, channel=channel, editor=True)
+        await driver.fire(payload, state)
+        driver.check_answer(state, what=f"{name} in {channel}")
+
+    await call("project set", {"phase": "testing"}, "status")
+    await call("project check", {"activity": "1"}, "status")
+    for kind in all_kinds:
+        if kind.group == "write":
+            for channel in [kind.channel, *(f"{kind.channel}-{s}" for s in range(INFLIGHT))]:
+                await call("project set", {"phase": "planning"}, channel or "")
+    driver.check_and_forget()
 
 
-async def run(
-    rounds: int, samples: int, total: int, seed: int, python_gc: bool = False
-) -> dict[str, Any]:
+async def measure(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
+    all_kinds = kinds()
     with C.workdir("dispatch") as tmp:
-        work = Path(tmp)
-        async with C.running_bot(
-            work, extra_commands=add_echo_commands, python_gc=python_gc
-        ) as driver:
-            gc_threshold = list(gc.get_threshold())
-            await validate(driver)
-            bench = Bench(driver, ask_questions())
-            await bench.open_commit_db(work / "raw-commit.sqlite3")
-            await bench.prepare_status_channel()
-            await bench.prepare_slot_channels()
-            kinds = bench.kinds()
-            by_key = {k.key: k for k in kinds}
+        async with (
+            C.running_bot(Path(tmp), extra_commands=add_echoes) as driver,
+            RawCommit(Path(tmp) / "raw-commit.sqlite3") as raw,
+        ):
+            await prepare(driver, all_kinds)
+            counters = {k.key: itertools.count() for k in all_kinds}
 
-            for kind in kinds:  # warm-up: first calls, caches, connection pool
+            async def once(kind: Kind) -> C.Fired:
+                if kind.key == "commit":
+                    return await raw.once()
+                [(payload, state)] = kind.payloads(driver, next(counters[kind.key]), 1)
+                fired = await driver.fire(payload, state)
+                driver.check_answer(state, autocomplete=kind.focused is not None, what=kind.label)
+                return fired
+
+            timed = [*all_kinds, Kind("commit", "raw aiosqlite commit", "commit", [])]
+            for kind in timed:  # warm-up
                 for _ in range(20):
-                    await kind.once()
-            driver.forget()
-
-            latency: dict[str, list[list[float]]] = {k.key: [] for k in kinds}
-            net: dict[str, list[list[float]]] = {k.key: [] for k in kinds}
-            tput: dict[str, list[float]] = {k.key: [] for k in kinds}
-            gc_ms: dict[str, list[float]] = {k.key: [] for k in kinds}
+                    await once(kind)
+            driver.check_and_forget()
+            lat = {k.key: [] for k in timed}  # per round: every call's seconds
+            net = {k.key: [] for k in timed}  # the same without the stand-in's handler time
+            tput: dict[str, list[float]] = {k.key: [] for k in timed}
             started = time.perf_counter()
             for r in range(rounds):
-                schedule = [k.key for k in kinds for _ in range(samples)]
+                schedule = [k for k in timed for _ in range(samples)]
                 rng.shuffle(schedule)
-                lat: dict[str, list[float]] = {k.key: [] for k in kinds}
-                lnet: dict[str, list[float]] = {k.key: [] for k in kinds}
-                for i, key in enumerate(schedule):
-                    if i % 200 == 199:  # the stand-in keeps every message; drop them
-                        check_and_forget(driver)
-                    fired = await by_key[key].once()
-                    lat[key].append(fired.seconds)
-                    lnet[key].append(fired.seconds - fired.server_seconds)
-                for key in lat:
-                    latency[key].append(lat[key])
-                    net[key].append(lnet[key])
-
-                order = list(kinds)
+                times: dict[str, list[C.Fired]] = defaultdict(list)
+                for i, kind in enumerate(schedule):
+                    if i % 200 == 199:
+                        driver.check_and_forget()
+                    times[kind.key].append(await once(kind))
+                for key, fired in times.items():
+                    lat[key].append([f.seconds for f in fired])
+                    net[key].append([f.seconds - f.standin_seconds for f in fired])
+                order = list(timed)
                 rng.shuffle(order)
                 for kind in order:
-                    check_and_forget(driver)
+                    driver.check_and_forget()
                     gc.collect()  # every run starts from the same heap
-                    with C.GcClock() as clock:
-                        if kind.key == "commit":
-                            rate = await bench.commit_throughput(total)
-                            calls = total
-                        else:
-                            assert kind.slots is not None
-                            slots = kind.slots(total)
-                            seconds, states = await driver.fire_concurrently(slots)
-                            for state in states:
-                                C.check_answer(
-                                    state, autocomplete=kind.autocomplete, what=kind.label
-                                )
-                            calls = len(states)
-                            rate = calls / seconds
-                    tput[kind.key].append(rate)
-                    gc_ms[kind.key].append(C.ms(clock.seconds / calls))
-                check_and_forget(driver)
+                    if kind.key == "commit":
+                        tput["commit"].append(await raw.throughput(total))
+                        continue
+                    per = kind.per_slot(total)
+                    slots = kind.slots(driver, per)
+                    seconds = await driver.fire_concurrently(slots)
+                    for _, state in itertools.chain(*slots):
+                        driver.check_answer(
+                            state, autocomplete=kind.focused is not None, what=kind.label
+                        )
+                    tput[kind.key].append(per * INFLIGHT / seconds)
+                driver.check_and_forget()
                 print(
-                    f"  dispatch: round {r + 1}/{rounds} done "
-                    f"({time.perf_counter() - started:.0f} s)",
+                    f"  dispatch: round {r + 1}/{rounds} ({time.perf_counter() - started:.0f} s)",
                     file=sys.stderr,
-                    flush=True,
                 )
-            await bench.commit_db.close()
-    result = summarize(kinds, latency, net, tput, gc_ms)
-    result.update(
-        rounds=rounds,
-        samples_per_round=samples,
-        throughput_calls_per_round=total,
-        gc_threshold=gc_threshold,
-        gc="python's defaults" if python_gc else "as phasebot run (tune_gc)",
-    )
-    return result
-
-
-def check_and_forget(driver: C.Driver) -> None:
-    errors = driver.errors()
-    if errors:
-        raise AssertionError("errors during the run:\n" + "\n".join(errors[:10]))
-    driver.forget()
-
-
-def _ratios(a: list[float], b: list[float]) -> float:
-    """Median over rounds of round-by-round ratios a/b."""
-    return C.median(x / y for x, y in zip(a, b, strict=True))
+    return summarize(timed, lat, net, tput) | {"rounds": rounds, "samples": samples, "total": total}
 
 
 def summarize(
-    kinds: list[Kind],
-    latency: dict[str, list[list[float]]],
-    net: dict[str, list[list[float]]],
-    tput: dict[str, list[float]],
-    gc_ms: dict[str, list[float]],
+    timed: list[Kind], lat: dict, net: dict, tput: dict[str, list[float]]
 ) -> dict[str, Any]:
-    def per_round(key: str, q: float, source: dict[str, list[list[float]]]) -> list[float]:
+    def per_round(key: str, q: float, source: dict = lat) -> list[float]:
         return [C.percentile(xs, q) for xs in source[key]]
 
-    floor50 = per_round("floor", 50, latency)
-    floor99 = per_round("floor", 99, latency)
-    floor50_net = per_round("floor", 50, net)
-    commit50 = per_round("commit", 50, latency)
-    commit99 = per_round("commit", 99, latency)
-    floor_tput = tput["floor"]
-    commit_tput = tput["commit"]
-    write_ref_tput = [1 / (1 / f + 1 / c) for f, c in zip(floor_tput, commit_tput, strict=True)]
-    echo_for = {k.echo_of: k.key for k in kinds if k.echo_of}
-
-    rows: list[dict[str, Any]] = []
-    for kind in kinds:
-        p50 = per_round(kind.key, 50, latency)
-        p99 = per_round(kind.key, 99, latency)
-        p50_net = per_round(kind.key, 50, net)
+    floor50, floor99, floor_net = (
+        per_round("floor", 50),
+        per_round("floor", 99),
+        per_round("floor", 50, net),
+    )
+    commit50, commit99 = per_round("commit", 50), per_round("commit", 99)
+    write_tput = [1 / (1 / f + 1 / c) for f, c in zip(tput["floor"], tput["commit"], strict=True)]
+    rows = []
+    for kind in timed:
+        p50, p99 = per_round(kind.key, 50), per_round(kind.key, 99)
         row: dict[str, Any] = {
             "key": kind.key,
             "label": kind.label,
             "group": kind.group,
             "p50_ms": C.ms(C.median(p50)),
             "p99_ms": C.ms(C.median(p99)),
-            "p50_ms_without_standin": C.ms(C.median(p50_net)),
             "throughput_per_s": C.median(tput[kind.key]),
-            "gc_ms_per_call_at_50_in_flight": C.median(gc_ms[kind.key]),
         }
         if kind.group == "write":
-            ref50 = [f + c for f, c in zip(floor50, commit50, strict=True)]
-            ref99 = [f + c for f, c in zip(floor99, commit99, strict=True)]
-            ref50_net = [f + c for f, c in zip(floor50_net, commit50, strict=True)]
-            row.update(
-                reference="floor + raw commit",
-                p50_ratio=_ratios(p50, ref50),
-                p99_ratio=_ratios(p99, ref99),
-                p50_ratio_without_standin=_ratios(p50_net, ref50_net),
-                throughput_ratio=_ratios(tput[kind.key], write_ref_tput),
-                p50_target=WRITE_TARGET,
-            )
+            row["reference"] = "floor + raw commit"
+            row["p50_ratio"] = C.ratio(p50, [f + c for f, c in zip(floor50, commit50, strict=True)])
+            row["p99_ratio"] = C.ratio(p99, [f + c for f, c in zip(floor99, commit99, strict=True)])
+            row["throughput_ratio"] = C.ratio(tput[kind.key], write_tput)
         elif kind.group != "commit":
-            row.update(
-                reference="floor",
-                p50_ratio=_ratios(p50, floor50),
-                p99_ratio=_ratios(p99, floor99),
-                p50_ratio_without_standin=_ratios(p50_net, floor50_net),
-                throughput_ratio=_ratios(tput[kind.key], floor_tput),
-                p50_target=ANSWER_TARGET,
-            )
+            row["reference"] = "floor"
+            row["p50_ratio"] = C.ratio(p50, floor50)
+            row["p99_ratio"] = C.ratio(p99, floor99)
+            row["p50_ratio_without_standin"] = C.ratio(per_round(kind.key, 50, net), floor_net)
+            row["throughput_ratio"] = C.ratio(tput[kind.key], tput["floor"])
         if kind.group in ("answer", "autocomplete", "read", "write"):
-            row["p50_pass"] = row["p50_ratio"] <= row["p50_target"]
-            row["throughput_pass"] = row["throughput_ratio"] >= THROUGHPUT_TARGET
-        if kind.key in echo_for:
-            echo = echo_for[kind.key]
-            row["vs_echo"] = {
-                "p50_ratio": _ratios(p50, per_round(echo, 50, latency)),
-                "p50_ratio_without_standin": _ratios(p50_net, per_round(echo, 50, net)),
-                "throughput_ratio": _ratios(tput[kind.key], tput[echo]),
-            }
+            row["pass"] = (
+                row["p50_ratio"] <= P50_TARGET and row["throughput_ratio"] >= THROUGHPUT_TARGET
+            )
+        if kind.group == "answer":
+            echo = f"echo_{kind.key}"
+            row["vs_echo_p50"] = C.ratio(p50, per_round(echo, 50))
+            row["vs_echo_p50_without_standin"] = C.ratio(
+                per_round(kind.key, 50, net), per_round(echo, 50, net)
+            )
+            row["vs_echo_throughput"] = C.ratio(tput[kind.key], tput[echo])
+            row["echo_pass"] = row["vs_echo_p50"] <= ECHO_TARGET
         rows.append(row)
     return {
-        "inflight": INFLIGHT,
-        "targets": {
-            "answer_p50": ANSWER_TARGET,
-            "write_p50": WRITE_TARGET,
-            "throughput": THROUGHPUT_TARGET,
-        },
-        "floor": {
-            "p50_ms": C.ms(C.median(floor50)),
-            "p99_ms": C.ms(C.median(floor99)),
-            "throughput_per_s": C.median(floor_tput),
-        },
-        "raw_commit": {
-            "p50_ms": C.ms(C.median(commit50)),
-            "p99_ms": C.ms(C.median(commit99)),
-            "throughput_per_s": C.median(commit_tput),
-        },
-        "write_reference_throughput_per_s": C.median(write_ref_tput),
         "rows": rows,
+        "targets": {"p50": P50_TARGET, "throughput": THROUGHPUT_TARGET, "echo": ECHO_TARGET},
     }
 
 
@@ -629,129 +393,190 @@ def render(result: dict[str, Any]) -> str:
         "p99 ms",
         "p50 ×ref",
         "p99 ×ref",
-        "thr/s",
-        "thr ×ref",
+        "per s",
+        "per s ×ref",
         "reference",
-        "p50 target",
-        "thr target",
+        "target",
     ]
     rows = []
-    for row in result["rows"]:
-        if row["group"] == "echo":
-            continue
-        if row["group"] in ("commit", "floor"):
-            rows.append(
-                [
-                    row["label"],
-                    row["p50_ms"],
-                    row["p99_ms"],
-                    "",
-                    "",
-                    row["throughput_per_s"],
-                    "",
-                    "(reference)",
-                    "",
-                    "",
-                ]
-            )
-            continue
+    for r in result["rows"]:
+        ratios = [
+            r.get("p50_ratio", ""),
+            r.get("p99_ratio", ""),
+            r["throughput_per_s"],
+            r.get("throughput_ratio", ""),
+        ]
+        target = r["pass"] if "pass" in r else ""
         rows.append(
             [
-                row["label"],
-                row["p50_ms"],
-                row["p99_ms"],
-                row["p50_ratio"],
-                row["p99_ratio"],
-                row["throughput_per_s"],
-                row["throughput_ratio"],
-                row["reference"],
-                f"≤ {row['p50_target']}× {C.verdict(row['p50_pass'])}",
-                f"≥ {THROUGHPUT_TARGET}× {C.verdict(row['throughput_pass'])}",
+                r["label"],
+                r["p50_ms"],
+                r["p99_ms"],
+                *ratios,
+                r.get("reference", "(reference)"),
+                target,
             ]
         )
     head = (
-        f"Dispatch overhead — {result['rounds']} rounds × {result['samples_per_round']} calls "
-        f"per kind one at a time, {result['throughput_calls_per_round']} calls with "
-        f"{result['inflight']} in flight; ratios are medians of per-round ratios"
+        f"Dispatch — {result['rounds']} rounds × {result['samples']} calls of each kind one at a "
+        f"time, {result['total']} with {INFLIGHT} in flight; target p50 ≤ {P50_TARGET}×, "
+        f"throughput ≥ {THROUGHPUT_TARGET}× the reference"
     )
-    out = [head, C.table(headers, rows), ""]
-
-    by_key = {r["key"]: r for r in result["rows"]}
-    diag_headers = [
-        "call",
-        "p50 ×floor",
-        "p50 ×floor w/o stand-in",
-        "reply's echo p50 ×floor",
-        "call p50 ×echo",
-        "call thr ×echo",
-        "GC ms/call (50 in flight)",
-    ]
-    diag = []
-    for row in result["rows"]:
-        if row["group"] in ("echo", "commit"):
-            continue
-        echo = next(
-            (
-                r
-                for r in result["rows"]
-                if r["group"] == "echo" and r["key"] == f"echo_{row['key']}"
-            ),
-            None,
-        )
-        diag.append(
-            [
-                row["label"],
-                row.get("p50_ratio", 1.0) if row["group"] != "write" else "",
-                row.get("p50_ratio_without_standin", 1.0) if row["group"] != "write" else "",
-                echo["p50_ratio"] if echo else "",
-                row["vs_echo"]["p50_ratio"] if "vs_echo" in row else "",
-                row["vs_echo"]["throughput_ratio"] if "vs_echo" in row else "",
-                row["gc_ms_per_call_at_50_in_flight"],
-            ]
-        )
-    diag.append(
+    echo_rows = [
         [
-            "raw aiosqlite commit",
+            r["label"],
+            r["p50_ratio_without_standin"],
+            r["vs_echo_p50"],
+            r["vs_echo_p50_without_standin"],
+            r["vs_echo_throughput"],
+            r["echo_pass"],
+        ]
+        for r in result["rows"]
+        if "vs_echo_p50" in r
+    ]
+    echo_headers = [
+        "answer",
+        "p50 ×floor w/o stand-in",
+        "p50 ×echo",
+        "p50 ×echo w/o stand-in",
+        "per s ×echo",
+        f"≤ {ECHO_TARGET}× echo",
+    ]
+    return "\n".join(
+        [
+            head,
+            C.table(headers, rows),
             "",
-            "",
-            "",
-            "",
-            "",
-            by_key["commit"]["gc_ms_per_call_at_50_in_flight"],
+            "Over the echo of the same reply (the bot's own work)",
+            C.table(echo_headers, echo_rows),
         ]
     )
-    out.append(
-        "Where the time goes (diagnosis): the stand-in's own handler time removed; each "
-        "answer's reply sent by an echo command that computes nothing; GC time "
-        f"(garbage collector {result.get('gc', '?')}, threshold {result.get('gc_threshold')})"
-    )
-    out.append(C.table(diag_headers, diag))
-    return "\n".join(out)
+
+
+# -- profile ---------------------------------------------------------------------------------
+
+LIBRARIES = {"discord": "discord.py", "aiosqlite": "aiosqlite"}
+LIBRARIES |= dict.fromkeys(("aiohttp", "yarl", "multidict", "frozenlist", "aiosignal"), "aiohttp")
+OURS = (
+    ("bot/core/", "bot core"),
+    ("bot/discord/", "bot discord layer"),
+    ("bot/", "bot other"),
+    ("tests/discord/", "stand-in"),
+    ("bench/", "benchmark driver"),
+)
+
+
+def component(filename: str, function: str) -> str:
+    """Who a function's self time belongs to."""
+    if "site-packages/" in filename:
+        package = filename.split("site-packages/")[-1].split("/")[0]
+        return LIBRARIES.get(package, "other libraries")
+    if filename.startswith(f"{C.ROOT}/"):
+        relative = filename[len(f"{C.ROOT}/") :]
+        return next((label for prefix, label in OURS if relative.startswith(prefix)), "other")
+    probe = function if filename == "~" else filename
+    if "json" in probe:
+        return "json"
+    if "asyncio" in probe or "epoll" in probe or "_socket" in probe:
+        return "asyncio and sockets"
+    return "python"
+
+
+async def profile(calls: int, only: set[str]) -> dict[str, Any]:
+    """cProfile of each kind with 50 in flight: self time per call, by component and by
+    function. The collector is off while profiling (a collection would be charged to
+    whichever function it interrupts); cProfile slows Python code down, so read the
+    shares and the differences, not the absolute times."""
+    out: dict[str, Any] = {}
+    with C.workdir("profile") as tmp:
+        async with C.running_bot(Path(tmp), extra_commands=add_echoes) as driver:
+            chosen = [
+                k
+                for k in kinds()
+                if not only or k.key in only or k.key in ("floor", *(f"echo_{o}" for o in only))
+            ]
+            await prepare(driver, chosen)
+            for kind in chosen:
+                per = kind.per_slot(calls)
+                await driver.fire_concurrently(kind.slots(driver, per))
+                driver.check_and_forget()
+                slots = kind.slots(driver, per)
+                profiler = cProfile.Profile()
+                gc.collect()
+                gc.disable()
+                try:
+                    profiler.enable()
+                    seconds = await driver.fire_concurrently(slots)
+                    profiler.disable()
+                finally:
+                    gc.enable()
+                driver.check_and_forget()
+                n = per * INFLIGHT
+                by_component: dict[str, float] = defaultdict(float)
+                functions = []
+                for (filename, line, fn), (_, _, self_time, _, _) in pstats.Stats(
+                    profiler
+                ).stats.items():  # type: ignore[attr-defined]
+                    by_component[component(filename, fn)] += self_time / n * 1e6
+                    short = filename.split("site-packages/")[-1].replace(f"{C.ROOT}/", "")
+                    functions.append((self_time / n * 1e6, f"{short}:{line}({fn})"))
+                functions.sort(reverse=True)
+                out[kind.key] = {
+                    "per_call_us_profiled": seconds / n * 1e6,
+                    "components_us": dict(by_component),
+                    "functions_us": functions[:40],
+                }
+                print(f"  profiled {kind.key}", file=sys.stderr)
+    return out
+
+
+def render_profile(result: dict[str, Any], top: int) -> str:
+    keys = list(result)
+    labels = sorted({c for r in result.values() for c in r["components_us"]})
+    floor = result["floor"]["components_us"]
+    rows = []
+    for label in [*labels, "total"]:
+        row: list[Any] = [label]
+        for key in keys:
+            got = result[key]["components_us"]
+            value = sum(got.values()) if label == "total" else got.get(label, 0.0)
+            base = sum(floor.values()) if label == "total" else floor.get(label, 0.0)
+            row.append(f"{value:.0f}" + ("" if key == "floor" else f" ({value - base:+.0f})"))
+        rows.append(row)
+    text = [
+        "Self time per call, µs, profiled (difference to the floor)",
+        C.table(["component", *keys], rows),
+    ]
+    for key in keys:
+        if key != "floor":
+            text.append(f"\n{key}: top functions by self time (µs per call)")
+            text += [f"  {us:7.1f}  {name}" for us, name in result[key]["functions_us"][:top]]
+    return "\n".join(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--samples", type=int, default=200, help="calls per kind per round")
+    parser.add_argument("--samples", type=int, default=200, help="calls of each kind per round")
     parser.add_argument("--total", type=int, default=500, help="calls per throughput run")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--quick", action="store_true", help="3 rounds × 80 calls, 250 calls per throughput run"
-    )
-    parser.add_argument(
-        "--python-gc",
-        action="store_true",
-        help="diagnosis: keep Python's default garbage collector instead of tuning it as "
-        "phasebot run does (results go to bench/results/dispatch_python_gc.json)",
-    )
+    parser.add_argument("--quick", action="store_true", help="3 rounds × 80 calls, 250 in flight")
+    parser.add_argument("--profile", action="store_true", help="cProfile each kind instead")
+    parser.add_argument("--calls", type=int, default=1000, help="--profile: calls per kind")
+    parser.add_argument("--only", default="", help="--profile: these kinds (and floor, echoes)")
+    parser.add_argument("--top", type=int, default=12, help="--profile: functions shown per kind")
     args = parser.parse_args(argv)
+    print(C.machine_line())
+    if args.profile:
+        result = asyncio.run(profile(args.calls, set(filter(None, args.only.split(",")))))
+        print(render_profile(result, args.top))
+        C.write_results("dispatch_profile", {"calls": args.calls, "profiles": result})
+        return 0
     if args.quick:
         args.rounds, args.samples, args.total = 3, 80, 250
-    result = asyncio.run(run(args.rounds, args.samples, args.total, args.seed, args.python_gc))
-    print(C.machine_line())
+    result = asyncio.run(measure(args.rounds, args.samples, args.total, args.seed))
     print(render(result))
-    path = C.write_results("dispatch_python_gc" if args.python_gc else "dispatch", result)
-    print(f"written {path.relative_to(C.ROOT)}")
+    C.write_results("dispatch", result)
     return 0
 
 
