@@ -30,7 +30,14 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
     if name == "dispatch":
         by = {r["key"]: r for r in data["rows"]}
         floor, commit = by["floor"], by["commit"]
-        rows.append(["/ping floor; raw aiosqlite commit", f"p50 {floor['p50_ms']:.2f} ms, {commit['p50_ms']:.2f} ms", "", ""])
+        rows.append(
+            [
+                "/ping floor; raw aiosqlite commit",
+                f"p50 {floor['p50_ms']:.2f} ms, {commit['p50_ms']:.2f} ms",
+                "",
+                "",
+            ]
+        )
         for r in data["rows"]:
             if "pass" in r:
                 ref = "floor + commit" if r["group"] == "write" else "floor"
@@ -43,7 +50,14 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
                     ]
                 )
             if "vs_echo_p50" in r:
-                rows.append([f"{r['label']} over its echo, p50", f"{r['vs_echo_p50']:.2f}×", "≤ 1.1×", r["echo_pass"]])
+                rows.append(
+                    [
+                        f"{r['label']} over its echo, p50",
+                        f"{r['vs_echo_p50']:.2f}×",
+                        "≤ 1.1×",
+                        r["echo_pass"],
+                    ]
+                )
     elif name == "content_scale":
         for factor, s in data["sizes"].items():
             e2e = s.get("e2e")
@@ -56,7 +70,10 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
                     "",
                 ]
             )
-        rows += [[name, f"{value:.2f}", target, ok] for name, (value, target, ok) in data["checks"].items()]
+        rows += [
+            [name, f"{value:.2f}", target, ok]
+            for name, (value, target, ok) in data["checks"].items()
+        ]
     elif name == "storage_scale":
         rows.append(
             [

@@ -126,7 +126,7 @@ def main() -> None:
     ok = biggest["wall_ms_median"] < TARGET_MS and all(
         r["png_bytes"] < TARGET_BYTES for r in results
     )
-    rows[-1][-1] = C.verdict(ok)
+    rows[-1][-1] = ok
     print(C.machine_line())
     print(
         C.table(
@@ -138,7 +138,7 @@ def main() -> None:
         f"target: {biggest['moves']} moves < {TARGET_MS:.0f} ms (median wall), "
         f"PNG < {TARGET_BYTES // 1000} kB"
     )
-    path = C.write_results(
+    C.write_results(
         "timeline",
         {
             "first_drawing_ms": first,
@@ -148,7 +148,6 @@ def main() -> None:
             "ok": ok,
         },
     )
-    print(f"written: {path}")
 
 
 if __name__ == "__main__":
