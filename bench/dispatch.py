@@ -1,7 +1,7 @@
 """Dispatch: every command end to end, as a ratio to a bare /ping floor.
 
     python bench/dispatch.py [--rounds 5] [--samples 200] [--total 500] [--quick]
-    python bench/dispatch.py --profile [--only phase,ask] [--top 12]
+    python bench/dispatch.py --only phase,ask [--profile [--top 12]]
 
 The bot runs as ``phasebot run`` builds it, on the Discord stand-in, with benchmark-only
 commands added to its tree: ``/ping`` replies "pong" (the floor: gateway parse, command
@@ -108,7 +108,8 @@ class Kind:
         ]
 
 
-def kinds() -> list[Kind]:
+def kinds(only: set[str] | None = None) -> list[Kind]:
+    """Every kind; with ``only``, the floor, those and their echoes."""
     ask = [{"question": q} for q in QUESTIONS]
     aspects = [{"first": "waterfall", "second": "agile", "aspect": t} for t in ASPECT_TYPED]
     answers = {
@@ -154,6 +155,8 @@ def kinds() -> list[Kind]:
         Kind(f"echo_{k}", f"echo of /{k}", "echo", [(f"echo-{k}", o) for o in v])
         for k, v in answers.items()
     ]
+    if only:
+        out = [k for k in out if k.key in {"floor", *only, *(f"echo_{o}" for o in only)}]
     return out
 
 
@@ -269,9 +272,11 @@ async def prepare(driver: C.Driver, all_kinds: list[Kind]) -> None:
     driver.check_and_forget()
 
 
-async def measure(rounds: int, samples: int, total: int, seed: int) -> dict[str, Any]:
+async def measure(
+    rounds: int, samples: int, total: int, seed: int, only: set[str]
+) -> dict[str, Any]:
     rng = random.Random(seed)
-    all_kinds = kinds()
+    all_kinds = kinds(only)
     with C.workdir("dispatch") as tmp:
         async with (
             C.running_bot(Path(tmp), extra_commands=add_echoes) as driver,
@@ -490,18 +495,16 @@ async def profile(calls: int, only: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with C.workdir("profile") as tmp:
         async with C.running_bot(Path(tmp), extra_commands=add_echoes) as driver:
-            chosen = [
-                k
-                for k in kinds()
-                if not only or k.key in only or k.key in ("floor", *(f"echo_{o}" for o in only))
-            ]
+            chosen = kinds(only)
             await prepare(driver, chosen)
             for kind in chosen:
                 per = kind.per_slot(calls)
                 await driver.fire_concurrently(kind.slots(driver, per))
                 driver.check_and_forget()
                 slots = kind.slots(driver, per)
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(
+                    time.process_time
+                )  # CPU time: other processes share the cores
                 gc.collect()
                 gc.disable()
                 try:
@@ -563,18 +566,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 rounds × 80 calls, 250 in flight")
     parser.add_argument("--profile", action="store_true", help="cProfile each kind instead")
     parser.add_argument("--calls", type=int, default=1000, help="--profile: calls per kind")
-    parser.add_argument("--only", default="", help="--profile: these kinds (and floor, echoes)")
+    parser.add_argument("--only", default="", help="these kinds only (and the floor, echoes)")
     parser.add_argument("--top", type=int, default=12, help="--profile: functions shown per kind")
     args = parser.parse_args(argv)
+    only = set(filter(None, args.only.split(",")))
     print(C.machine_line())
     if args.profile:
-        result = asyncio.run(profile(args.calls, set(filter(None, args.only.split(",")))))
+        result = asyncio.run(profile(args.calls, only))
         print(render_profile(result, args.top))
         C.write_results("dispatch_profile", {"calls": args.calls, "profiles": result})
         return 0
     if args.quick:
         args.rounds, args.samples, args.total = 3, 80, 250
-    result = asyncio.run(measure(args.rounds, args.samples, args.total, args.seed))
+    result = asyncio.run(measure(args.rounds, args.samples, args.total, args.seed, only))
     print(render(result))
     C.write_results("dispatch", result)
     return 0
