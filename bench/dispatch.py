@@ -44,6 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
 
+from bot.core.commands import SAME_ANSWER
+from bot.core.runner import Runner
+
 INFLIGHT = 50
 P50_TARGET = 1.3
 THROUGHPUT_TARGET = 0.8
@@ -73,7 +76,7 @@ CHECK = {"activity": "feasibility-studies"}  # a Planning activity: ticked, then
 class Kind:
     key: str
     label: str
-    group: str  # floor, answer, autocomplete, read, write, echo
+    group: str  # floor, answer, afresh, autocomplete, read, write, echo
     calls: list[tuple[str, dict[str, Any]]]
     """(command, options) in turn: calls[i % len] is the i-th call of a slot."""
     focused: str | None = None
@@ -121,6 +124,11 @@ def kinds(only: set[str] | None = None) -> list[Kind]:
     out = [Kind("floor", "/ping (floor)", "floor", [("ping", {})])]
     out += [Kind(k, f"/{k}", "answer", [(k, o) for o in v]) for k, v in answers.items()]
     out += [
+        Kind(f"{k}_afresh", f"/{k}, computed afresh", "afresh", [(k, o) for o in answers[k]])
+        for k in answers
+        if k in SAME_ANSWER
+    ]
+    out += [
         Kind(
             "ac_phase",
             "autocomplete /phase name",
@@ -156,7 +164,8 @@ def kinds(only: set[str] | None = None) -> list[Kind]:
         for k, v in answers.items()
     ]
     if only:
-        out = [k for k in out if k.key in {"floor", *only, *(f"echo_{o}" for o in only)}]
+        chosen = {"floor", *only, *(f"echo_{o}" for o in only), *(f"{o}_afresh" for o in only)}
+        out = [k for k in out if k.key in chosen]
     return out
 
 
@@ -289,7 +298,15 @@ async def measure(
                 if kind.key == "commit":
                     return await raw.once()
                 [(payload, state)] = kind.payloads(driver, next(counters[kind.key]), 1)
-                fired = await driver.fire(payload, state)
+                if kind.group == "afresh":  # a runner of its own, that has kept nothing yet
+                    own = driver.bot.runner
+                    driver.bot.runner = Runner(own.app)
+                    try:
+                        fired = await driver.fire(payload, state)
+                    finally:
+                        driver.bot.runner = own
+                else:
+                    fired = await driver.fire(payload, state)
                 driver.check_answer(state, autocomplete=kind.focused is not None, what=kind.label)
                 return fired
 
@@ -321,6 +338,8 @@ async def measure(
                     if kind.key == "commit":
                         tput["commit"].append(await raw.throughput(total))
                         continue
+                    if kind.group == "afresh":
+                        continue  # (one at a time only: 50 in flight would share answers)
                     per = kind.per_slot(total)
                     slots = kind.slots(driver, per)
                     seconds = await driver.fire_concurrently(slots)
@@ -352,37 +371,39 @@ def summarize(
     write_tput = [1 / (1 / f + 1 / c) for f, c in zip(tput["floor"], tput["commit"], strict=True)]
     rows = []
     for kind in timed:
-        p50, p99 = per_round(kind.key, 50), per_round(kind.key, 99)
+        p50, p99, thr = per_round(kind.key, 50), per_round(kind.key, 99), tput[kind.key]
         row: dict[str, Any] = {
             "key": kind.key,
             "label": kind.label,
             "group": kind.group,
             "p50_ms": C.ms(C.median(p50)),
             "p99_ms": C.ms(C.median(p99)),
-            "throughput_per_s": C.median(tput[kind.key]),
+            "throughput_per_s": C.median(thr),
         }
         if kind.group == "write":
             row["reference"] = "floor + raw commit"
             row["p50_ratio"] = C.ratio(p50, [f + c for f, c in zip(floor50, commit50, strict=True)])
             row["p99_ratio"] = C.ratio(p99, [f + c for f, c in zip(floor99, commit99, strict=True)])
-            row["throughput_ratio"] = C.ratio(tput[kind.key], write_tput)
+            row["throughput_ratio"] = C.ratio(thr, write_tput)
         elif kind.group != "commit":
             row["reference"] = "floor"
             row["p50_ratio"] = C.ratio(p50, floor50)
             row["p99_ratio"] = C.ratio(p99, floor99)
             row["p50_ratio_without_standin"] = C.ratio(per_round(kind.key, 50, net), floor_net)
-            row["throughput_ratio"] = C.ratio(tput[kind.key], tput["floor"])
+            if thr:
+                row["throughput_ratio"] = C.ratio(thr, tput["floor"])
         if kind.group in ("answer", "autocomplete", "read", "write"):
             row["pass"] = (
                 row["p50_ratio"] <= P50_TARGET and row["throughput_ratio"] >= THROUGHPUT_TARGET
             )
-        if kind.group == "answer":
-            echo = f"echo_{kind.key}"
+        if kind.group in ("answer", "afresh"):
+            echo = f"echo_{kind.key.removesuffix('_afresh')}"
             row["vs_echo_p50"] = C.ratio(p50, per_round(echo, 50))
             row["vs_echo_p50_without_standin"] = C.ratio(
                 per_round(kind.key, 50, net), per_round(echo, 50, net)
             )
-            row["vs_echo_throughput"] = C.ratio(tput[kind.key], tput[echo])
+            if thr:
+                row["vs_echo_throughput"] = C.ratio(thr, tput[echo])
             row["echo_pass"] = row["vs_echo_p50"] <= ECHO_TARGET
         rows.append(row)
     return {
@@ -409,9 +430,9 @@ def render(result: dict[str, Any]) -> str:
             r.get("p50_ratio", ""),
             r.get("p99_ratio", ""),
             r["throughput_per_s"],
-            r.get("throughput_ratio", ""),
+            r.get("throughput_ratio", "") if r["group"] != "afresh" else "",
         ]
-        target = r["pass"] if "pass" in r else ""
+        target = r.get("pass", "")
         rows.append(
             [
                 r["label"],
@@ -433,8 +454,8 @@ def render(result: dict[str, Any]) -> str:
             r["p50_ratio_without_standin"],
             r["vs_echo_p50"],
             r["vs_echo_p50_without_standin"],
-            r["vs_echo_throughput"],
-            r["echo_pass"],
+            r.get("vs_echo_throughput", ""),
+            r["echo_pass"] if r["group"] == "answer" else "",
         ]
         for r in result["rows"]
         if "vs_echo_p50" in r

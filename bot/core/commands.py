@@ -371,3 +371,9 @@ COMMANDS: Final[tuple[Command, ...]] = (
 )
 
 BY_NAME: Final = {command.name: command for command in COMMANDS}
+SAME_ANSWER: Final = frozenset({"phase", "phases", "compare", "methodology", "mlops"})
+"""Commands whose answer depends on their options alone, and on whether the chat tracks
+projects (/phase's button): the content never changes while the bot runs, so the runner
+keeps the answers last asked for (and the Discord edge their messages). Measured end to
+end (bench/dispatch.py, p50 over each reply's echo): computed afresh 1.19-1.23× (/phase),
+1.26-1.27× (/compare), 1.19-1.23× (/mlops); kept 1.06-1.08×, 1.07-1.10×, 1.05-1.07×."""

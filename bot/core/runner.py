@@ -17,7 +17,7 @@ from typing import Final
 
 from bot.core import actions
 from bot.core.answer import Answer
-from bot.core.commands import BY_NAME
+from bot.core.commands import BY_NAME, SAME_ANSWER
 from bot.core.errors import InvalidRequest, NotAllowed, PhasebotError, UnknownCommand
 from bot.core.handlers import NOT_TRACKED, reset_now, scope_of
 from bot.core.lookup import Choice
@@ -32,6 +32,8 @@ _TRUE: Final = frozenset({"yes", "y", "true", "1", "on"})
 _FALSE: Final = frozenset({"no", "n", "false", "0", "off"})
 _MAX_DIGITS: Final = 19
 _ALLOWED_CONTROLS: Final = frozenset("\t\n\r")
+KEPT: Final = 256
+"""How many answers of :data:`~bot.core.commands.SAME_ANSWER` commands are kept."""
 
 
 class Runner:
@@ -39,6 +41,7 @@ class Runner:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self._kept: dict[tuple[object, ...], Answer] = {}  # least recently used first
 
     def command(self, name: str, platform: str) -> Command:
         command = BY_NAME.get(name)
@@ -52,7 +55,16 @@ class Runner:
         if command.where is Where.PROJECTS and request.scope is None:
             raise NotAllowed(NOT_TRACKED)
         await request.gate.require(command.need, request)
-        return await command.run(self.app, request, **values)
+        if command.name not in SAME_ANSWER:
+            return await command.run(self.app, request, **values)
+        key = (command.name, request.scope is None, *values.items())
+        answer = self._kept.pop(key, None)
+        if answer is None:
+            answer = await command.run(self.app, request, **values)
+            if len(self._kept) >= KEPT:
+                del self._kept[next(iter(self._kept))]
+        self._kept[key] = answer
+        return answer
 
     async def click(self, action_id: object, values: Sequence[object], request: Request) -> Answer:
         """A button or menu: what its id says to do, in place of its message or anew."""

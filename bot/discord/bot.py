@@ -30,6 +30,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.core.answer import Answer
+from bot.core.commands import SAME_ANSWER
 from bot.core.lookup import Choice
 from bot.core.progress import clip
 from bot.core.runner import Runner
@@ -146,11 +147,12 @@ class PhaseBot(commands.AutoShardedBot):
         known = {parameter.display_name for parameter in command.parameters}
         if any(sent not in known for sent, _ in interaction.namespace):
             raise app_commands.CommandSignatureMismatch(command)
+        name = command.qualified_name
         request = self.request(interaction)
 
         async def attempt() -> Answer | Exception:  # (a task that ends in its result, always)
             try:
-                return await self.runner.run(command.qualified_name, options, request)
+                return await self.runner.run(name, options, request)
             except Exception as error:
                 return error
 
@@ -161,9 +163,9 @@ class PhaseBot(commands.AutoShardedBot):
         answer = await work
         if isinstance(answer, Exception):
             raise answer
-        await respond(interaction, answer)
+        await respond(interaction, answer, kept=name in SAME_ANSWER)
         await notices.announce(self, interaction, answer.posts)
-        if command.qualified_name == "project remind":
+        if name == "project remind":
             self.reminders.wake()
 
     async def click(

@@ -10,25 +10,45 @@ import discord
 
 from bot.core.answer import MAX_MESSAGES, Answer, too_long_note
 from bot.core.progress import clip
+from bot.core.runner import KEPT
 from bot.discord import limits
 from bot.discord.render import markdown, render_messages, view_of
 
+_RENDERED: dict[int, tuple[Answer, list[list[discord.Embed]], str | None]] = {}
+"""By answer id, least recently used first."""
 
-def _messages(answer: Answer) -> tuple[list[list[discord.Embed]], str | None]:
+
+def _messages(answer: Answer, kept: bool = False) -> tuple[list[list[discord.Embed]], str | None]:
     """The messages to send, and a note when the answer is longer than chat should take.
-    Only what can be shown is planned and rendered (and one more message, to know)."""
+    Only what can be shown is planned and rendered (and one more message, to know).
+    A ``kept`` answer (one the runner hands out again: ``SAME_ANSWER``) keeps its
+    messages too, for as many as the runner keeps."""
+    found = _RENDERED.pop(id(answer), None)
+    if found is not None and found[0] is answer:
+        _RENDERED[id(answer)] = found
+        return found[1], found[2]
     messages = render_messages(answer, limit=MAX_MESSAGES + 1)
-    if len(messages) <= MAX_MESSAGES:
-        return messages, None
-    shown = messages[: MAX_MESSAGES - 1]
-    return shown, too_long_note(len(shown))
+    note = None
+    if len(messages) > MAX_MESSAGES:
+        messages = messages[: MAX_MESSAGES - 1]
+        note = too_long_note(len(messages))
+    if kept and answer.file is None:  # (an image's embed is changed to show it)
+        if len(_RENDERED) >= KEPT:
+            del _RENDERED[next(iter(_RENDERED))]
+        _RENDERED[id(answer)] = (answer, messages, note)
+    return messages, note
 
 
 async def respond(
-    interaction: discord.Interaction[Any], answer: Answer, *, ephemeral: bool = False
+    interaction: discord.Interaction[Any],
+    answer: Answer,
+    *,
+    ephemeral: bool = False,
+    kept: bool = False,
 ) -> None:
     """Answer an interaction: a new message, or in place of the message whose button or
-    menu was used (``answer.replaces``); buttons and menus go under the first message."""
+    menu was used (``answer.replaces``); buttons and menus go under the first message.
+    ``kept``: the runner may hand out this very answer again (its messages are kept)."""
     view = view_of(answer)
     if answer.plain:
         content = clip(markdown(answer.description), limits.CONTENT)
@@ -37,7 +57,7 @@ async def respond(
         else:
             await _send(interaction, content=content, view=view, ephemeral=ephemeral)
         return
-    messages, note = _messages(answer)
+    messages, note = _messages(answer, kept)
     first, *rest = messages
     if answer.file is not None and answer.file.mime.startswith("image/"):
         first[0].set_image(url=f"attachment://{answer.file.name}")
