@@ -164,9 +164,9 @@ async def end_to_end(pack: Path, typed: list[str], asked: list[str], rounds: int
                     payload, state = driver.payload("phase", {"name": name}, focused="name")
                 else:
                     payload, state = driver.payload("ask", {"question": next(pools["ask"])})
-                fired = await driver.fire(payload, state)
+                seconds = await driver.fire(payload)
                 assert state.callback_type is not None, f"{kind}: not acknowledged"
-                return fired.seconds
+                return seconds
 
             for kind in ("floor", "ac", "ask") * 10:
                 await fire(kind)

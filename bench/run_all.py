@@ -29,83 +29,60 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     if name == "dispatch":
         by = {r["key"]: r for r in data["rows"]}
-        floor, commit = by["floor"], by["commit"]
-        rows.append(
-            [
-                "/ping floor; raw aiosqlite commit",
-                f"p50 {floor['p50_ms']:.2f} ms, {commit['p50_ms']:.2f} ms",
-                "",
-                "",
-            ]
-        )
+        refs = ", ".join(f"{by[k]['label']} {by[k]['p50_ms']:.2f}" for k in ("floor", "commit"))
+        rows.append(["p50 ms of the references", refs, "", ""])
         for r in data["rows"]:
             if "pass" in r:
                 ref = "floor + commit" if r["group"] == "write" else "floor"
-                rows.append(
-                    [
-                        f"{r['label']}: p50 · throughput",
-                        f"{r['p50_ratio']:.2f}× · {r['throughput_ratio']:.2f}× {ref} ({r['p50_ms']:.2f} ms)",
-                        "≤ 1.3× · ≥ 0.8×",
-                        r["pass"],
-                    ]
-                )
+                result = f"{r['p50_ratio']:.2f}× · {r['throughput_ratio']:.2f}× {ref}"
+                rows.append([f"{r['label']}: p50 · per s", result, "≤ 1.3× · ≥ 0.8×", r["pass"]])
             if "vs_echo_p50" in r:
+                target, ok = ("≤ 1.1×", r["echo_pass"]) if r["group"] == "answer" else ("", "")
                 rows.append(
-                    [
-                        f"{r['label']} over its echo, p50",
-                        f"{r['vs_echo_p50']:.2f}×",
-                        "≤ 1.1×",
-                        r["echo_pass"],
-                    ]
+                    [f"{r['label']}: p50 over its echo", f"{r['vs_echo_p50']:.2f}×", target, ok]
                 )
     elif name == "content_scale":
         for factor, s in data["sizes"].items():
             e2e = s.get("e2e")
-            end = f"; end to end {e2e['ac_p99_ms']:.2f}, {e2e['ask_p99_ms']:.2f} ms" if e2e else ""
+            end = f"; end to end {e2e['ac_p99_ms']:.2f}, {e2e['ask_p99_ms']:.2f}" if e2e else ""
+            core = f"core {s['autocomplete_p99_ms']:.2f}, {s['ask_p99_ms']:.2f}"
             rows.append(
                 [
-                    f"{factor}× content ({s['entries']:,} entries): load; autocomplete, /ask p99",
-                    f"{s['load_s']:.2f} s; core {s['autocomplete_p99_ms']:.2f}, {s['ask_p99_ms']:.2f} ms{end}",
+                    f"{factor}× content ({s['entries']:,} entries): load; ac, /ask p99 ms",
+                    f"{s['load_s']:.2f} s; {core}{end}",
                     "",
                     "",
                 ]
             )
         rows += [
-            [name, f"{value:.2f}", target, ok]
-            for name, (value, target, ok) in data["checks"].items()
+            [key, f"{value:.2f}", target, ok] for key, (value, target, ok) in data["checks"].items()
         ]
     elif name == "storage_scale":
+        size = f"{data['bytes_per_channel']:.0f} bytes per channel ({data['database_mb']:.0f} MB)"
         rows.append(
-            [
-                f"{data['channels']:,} channels × {data['events_per_channel']} events: size",
-                f"{data['bytes_per_channel']:.0f} bytes per channel ({data['database_mb']:.0f} MB)",
-                "",
-                "",
-            ]
+            [f"{data['channels']:,} channels × {data['events_per_channel']} events", size, "", ""]
         )
         for r in data["rows"]:
-            rows.append(
-                [
-                    f"{r['command']} p99, large vs one channel",
-                    f"{r['p99_ratio']:.2f}× ({r['large_p99_ms']:.2f} vs {r['small_p99_ms']:.2f} ms)",
-                    "≤ 1.5×",
-                    r["pass"],
-                ]
+            result = (
+                f"{r['p99_ratio']:.2f}× ({r['large_p99_ms']:.2f} vs {r['small_p99_ms']:.2f} ms)"
             )
+            rows.append([f"{r['command']} p99, large vs one channel", result, "≤ 1.5×", r["pass"]])
     elif name == "startup":
         s, m = data["startup"], data["memory"]
+        times = f"{s['ask_s'] * 1000:.0f} vs {s['import_discord_s'] * 1000:.0f} ms"
         rows.append(
             [
-                'phasebot ask "/phase testing" vs python -c "import discord"',
-                f"{s['ratio']:.2f}× ({s['ask_s'] * 1000:.0f} vs {s['import_discord_s'] * 1000:.0f} ms)",
+                'phasebot ask vs python -c "import discord"',
+                f"{s['ratio']:.2f}× ({times})",
                 "≤ 1.5×",
                 s["pass"],
             ]
         )
+        mib = f"{m['phasebot_VmHWM_mib']:.1f} vs {m['bare_VmHWM_mib']:.1f} MiB"
         rows.append(
             [
-                "peak RSS once loaded vs a bare commands.Bot",
-                f"{m['VmHWM_ratio']:.2f}× ({m['phasebot_VmHWM_mib']:.1f} vs {m['bare_VmHWM_mib']:.1f} MiB)",
+                "peak RSS vs a bare commands.Bot",
+                f"{m['VmHWM_ratio']:.2f}× ({mib})",
                 "≤ 1.3×",
                 m["pass"],
             ]
