@@ -29,7 +29,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.core.answer import Answer
 from bot.core.commands import SAME_ANSWER
 from bot.core.lookup import Choice
 from bot.core.progress import clip
@@ -149,20 +148,21 @@ class PhaseBot(commands.AutoShardedBot):
             raise app_commands.CommandSignatureMismatch(command)
         name = command.qualified_name
         request = self.request(interaction)
-
-        async def attempt() -> Answer | Exception:  # (a task that ends in its result, always)
-            try:
-                return await self.runner.run(name, options, request)
-            except Exception as error:
-                return error
-
-        work = asyncio.ensure_future(attempt())
-        done, _ = await asyncio.wait({work}, timeout=limits.DEFER_AFTER)
-        if not done:  # a long export, or a busy database: answer within Discord's 3 seconds
-            await interaction.response.defer(thinking=True)
-        answer = await work
-        if isinstance(answer, Exception):
-            raise answer
+        # A long export or a busy database: the answer is deferred once DEFER_AFTER has
+        # passed, so Discord's 3 seconds hold. A timer, not a task waited on with a
+        # timeout, which cost every answer 3-5 % more (p50 over its echo, on the stand-in).
+        loop = asyncio.get_running_loop()
+        deferring: list[asyncio.Task[None]] = []
+        timer = loop.call_later(
+            limits.DEFER_AFTER,
+            lambda: deferring.append(loop.create_task(interaction.response.defer(thinking=True))),
+        )
+        try:
+            answer = await self.runner.run(name, options, request)
+        finally:
+            timer.cancel()
+            for task in deferring:  # deferred before it is answered, refused or fails
+                await task
         await respond(interaction, answer, kept=name in SAME_ANSWER)
         await notices.announce(self, interaction, answer.posts)
         if name == "project remind":
