@@ -267,6 +267,8 @@ def _boolean(option: Option, value: object) -> bool:
 def _require_storable(name: str, value: str) -> None:
     """Refuse text with control characters or lone surrogates: it can't be stored or
     shown safely (a terminal would run an escape sequence)."""
+    if value.isprintable():  # no character of a category C* (nor Z*, but for space)
+        return
     for char in value:
         category = unicodedata.category(char)
         if (category == "Cc" and char not in _ALLOWED_CONTROLS) or category == "Cs":

@@ -87,6 +87,7 @@ class PhaseBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.runner = runner
+        self._options: dict[app_commands.Command[Any, ..., Any], set[str]] = {}
         self.reminders = notices.Reminders(self)
         self.exclusive = exclusive
 
@@ -143,7 +144,9 @@ class PhaseBot(commands.AutoShardedBot):
         assert isinstance(command, app_commands.Command)
         # discord.py ignores an option its command doesn't have: a client whose list of
         # commands is older than this code sent it, and its value would be lost.
-        known = {parameter.display_name for parameter in command.parameters}
+        known = self._options.get(command)
+        if known is None:  # (the same for every call: worked out once)
+            known = self._options[command] = {p.display_name for p in command.parameters}
         if any(sent not in known for sent, _ in interaction.namespace):
             raise app_commands.CommandSignatureMismatch(command)
         name = command.qualified_name

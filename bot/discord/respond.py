@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
@@ -72,12 +73,13 @@ async def respond(
         await interaction.followup.send(note, ephemeral=ephemeral)
 
 
-async def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
+def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> Awaitable[Any]:
+    """The first message's sending, to be awaited (not a coroutine of its own: each one
+    awaited in between is one more frame to resume at every step of the HTTP request)."""
     kwargs = {k: v for k, v in kwargs.items() if v is not None and v != []}
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+        return interaction.followup.send(**kwargs)
+    return interaction.response.send_message(**kwargs)
 
 
 def _file(answer: Answer) -> discord.File:
