@@ -375,5 +375,6 @@ SAME_ANSWER: Final = frozenset({"phase", "phases", "compare", "methodology", "ml
 """Commands whose answer depends on their options alone, and on whether the chat tracks
 projects (/phase's button): the content never changes while the bot runs, so the runner
 keeps the answers last asked for (and the Discord edge their messages). Measured end to
-end (bench/dispatch.py, p50 over each reply's echo): computed afresh 1.19-1.23× (/phase),
-1.26-1.27× (/compare), 1.19-1.23× (/mlops); kept 1.06-1.08×, 1.07-1.10×, 1.05-1.07×."""
+end (bench/dispatch.py, p50 over each reply's echo, three runs): computed afresh
+1.18-1.24× (/phase), 1.23-1.27× (/compare), 1.19-1.26× (/mlops); kept 1.06-1.11×,
+1.05-1.09×, 1.08-1.12×."""
