@@ -1,6 +1,6 @@
 """Run every benchmark and print one combined table (what the README's Performance quotes).
 
-    python bench/run_all.py [--quick] [--only dispatch,content_scale,storage_scale,startup]
+    python bench/run_all.py [--quick] [--only dispatch,slack_dispatch,content_scale,...]
 
 Each benchmark runs in its own process, in turn, prints its own tables and writes
 bench/results/<name>.json; this script then writes bench/results/summary.md, the
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as C
 
-BENCHMARKS = ("dispatch", "content_scale", "storage_scale", "startup")
+BENCHMARKS = ("dispatch", "slack_dispatch", "content_scale", "storage_scale", "startup")
 
 
 def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
@@ -41,6 +41,11 @@ def rows_of(name: str, data: dict[str, Any]) -> list[list[Any]]:
                 rows.append(
                     [f"{r['label']}: p50 over its echo", f"{r['vs_echo_p50']:.2f}×", target, ok]
                 )
+    elif name == "slack_dispatch":
+        p50 = data["p50_ms"]
+        result = f"{data['ratio']['phase']:.2f}× ({p50['phase']:.2f} vs {p50['ping']:.2f} ms)"
+        target = f"≤ {data['target']}×"
+        rows.append(["Slack /phase over HTTP vs a bare /ping, p50", result, target, data["pass"]])
     elif name == "content_scale":
         for factor, s in data["sizes"].items():
             e2e = s.get("e2e")
