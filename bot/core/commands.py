@@ -376,5 +376,5 @@ SAME_ANSWER: Final = frozenset({"phase", "phases", "compare", "methodology", "ml
 projects (/phase's button): the content never changes while the bot runs, so the runner
 keeps the answers last asked for (and the Discord edge their messages). Measured end to
 end (bench/dispatch.py, p50 over each reply's echo, three runs): computed afresh
-1.18-1.24× (/phase), 1.23-1.27× (/compare), 1.19-1.26× (/mlops); kept 1.06-1.11×,
-1.05-1.09×, 1.08-1.12×."""
+1.21-1.22× (/phase), 1.21-1.24× (/compare), 1.17-1.22× (/mlops); kept 1.04-1.11×,
+1.06-1.08×, 1.07-1.11×."""
