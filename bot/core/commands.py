@@ -375,6 +375,6 @@ SAME_ANSWER: Final = frozenset({"phase", "phases", "compare", "methodology", "ml
 """Commands whose answer depends on their options alone, and on whether the chat tracks
 projects (/phase's button): the content never changes while the bot runs, so the runner
 keeps the answers last asked for (and the Discord edge their messages). Measured end to
-end (bench/dispatch.py, p50 over each reply's echo, three runs): computed afresh
-1.21-1.22× (/phase), 1.21-1.24× (/compare), 1.17-1.22× (/mlops); kept 1.04-1.11×,
-1.06-1.08×, 1.07-1.11×."""
+end (bench/dispatch.py, p50 over each reply's echo, six runs): computed afresh
+1.13-1.22× (/phase), 1.16-1.24× (/compare), 1.17-1.28× (/mlops); kept 1.04-1.11×,
+1.04-1.08×, 1.07-1.13×."""
