@@ -17,12 +17,13 @@ PostgreSQL), with the synced schema's hash kept in the database's settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -54,6 +55,7 @@ EXTENSIONS = (
     "bot.discord.cogs.project",
 )
 
+T = TypeVar("T")
 SYNC_HASH_KEY = "command_schema_hash"
 SYNC_LOCK = "phasebot:command-sync"
 
@@ -151,21 +153,9 @@ class PhaseBot(commands.AutoShardedBot):
             raise app_commands.CommandSignatureMismatch(command)
         name = command.qualified_name
         request = self.request(interaction)
-        # A long export or a busy database: the answer is deferred once DEFER_AFTER has
-        # passed, so Discord's 3 seconds hold. A timer, not a task waited on with a
-        # timeout, which cost every answer 3-5 % more (p50 over its echo, on the stand-in).
-        loop = asyncio.get_running_loop()
-        deferring: list[asyncio.Task[None]] = []
-        timer = loop.call_later(
-            limits.DEFER_AFTER,
-            lambda: deferring.append(loop.create_task(interaction.response.defer(thinking=True))),
+        answer = await self._deferred(
+            interaction, self.runner.run(name, options, request), thinking=True
         )
-        try:
-            answer = await self.runner.run(name, options, request)
-        finally:
-            timer.cancel()
-            for task in deferring:  # deferred before it is answered, refused or fails
-                await task
         await respond(interaction, answer, kept=name in SAME_ANSWER)
         await notices.announce(self, interaction, answer.posts)
         if name == "project remind":
@@ -175,11 +165,40 @@ class PhaseBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction[Any], action_id: str, values: list[str]
     ) -> None:
         try:
-            answer = await self.runner.click(action_id, values, self.request(interaction))
+            work = self.runner.click(action_id, values, self.request(interaction))
+            answer = await self._deferred(interaction, work, thinking=False)
             await respond(interaction, answer)
             await notices.announce(self, interaction, answer.posts)
         except Exception as error:
             await report(interaction, error)
+
+    async def _deferred(
+        self, interaction: discord.Interaction[Any], work: Awaitable[T], *, thinking: bool
+    ) -> T:
+        """``work``'s result, the interaction deferred if it takes longer than DEFER_AFTER
+        (a long export, a busy database), so Discord's 3 seconds hold. A timer, not a task
+        waited on with a timeout, which cost every answer 3-5 % more (p50 over its echo).
+        If the work then fails, a command's public "thinking" message is deleted, so the
+        refusal that follows reaches its user alone."""
+        loop = asyncio.get_running_loop()
+        deferring: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            deferring.append(loop.create_task(interaction.response.defer(thinking=thinking)))
+
+        timer = loop.call_later(limits.DEFER_AFTER, defer)
+        try:
+            return await work
+        except Exception:
+            if deferring and thinking:
+                await deferring[0]
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
+            raise
+        finally:
+            timer.cancel()
+            for task in deferring:  # deferred before it is answered, refused or fails
+                await task
 
     async def choices(
         self, interaction: discord.Interaction[Any], option: str, typed: object

@@ -54,7 +54,7 @@ async def respond(
     if answer.plain:
         content = clip(markdown(answer.description), limits.CONTENT)
         if answer.replaces:
-            await interaction.response.edit_message(content=content, embeds=[], view=view)
+            await _edit(interaction, content=content, embeds=[], view=view)
         else:
             await _send(interaction, content=content, view=view, ephemeral=ephemeral)
         return
@@ -63,7 +63,7 @@ async def respond(
     if answer.file is not None and answer.file.mime.startswith("image/"):
         first[0].set_image(url=f"attachment://{answer.file.name}")
     if answer.replaces:
-        await interaction.response.edit_message(content=None, embeds=first, view=view)
+        await _edit(interaction, content=None, embeds=first, view=view)
     else:
         files = [_file(answer)] if answer.file is not None else []
         await _send(interaction, embeds=first, view=view, files=files, ephemeral=ephemeral)
@@ -80,6 +80,14 @@ def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> Awaitable[Any
     if interaction.response.is_done():
         return interaction.followup.send(**kwargs)
     return interaction.response.send_message(**kwargs)
+
+
+def _edit(interaction: discord.Interaction[Any], **kwargs: Any) -> Awaitable[Any]:
+    """Replace the clicked message: in the response, or, once a slow click was deferred,
+    by editing it."""
+    if interaction.response.is_done():
+        return interaction.edit_original_response(**kwargs)
+    return interaction.response.edit_message(**kwargs)
 
 
 def _file(answer: Answer) -> discord.File:

@@ -508,6 +508,7 @@ class StandIn:
         r("POST", "/interactions/{iid}/{token}/callback", self._callback)
         r("POST", "/webhooks/{app}/{token}", self._followup)
         r("PATCH", "/webhooks/{app}/{token}/messages/{mid}", self._webhook_patch)
+        r("DELETE", "/webhooks/{app}/{token}/messages/{mid}", self._webhook_delete)
         r("GET", "/channels/{cid}", self._get_channel)
         r("POST", "/channels/{cid}/messages", self._channel_post)
 
@@ -975,8 +976,8 @@ class StandIn:
         state.followup_ids.append(int(msg["id"]))
         return (200, msg) if wait else (204, None)
 
-    async def _webhook_patch(self, req: RecordedRequest, m: re.Match[str]) -> tuple[int, Any]:
-        """Edit the original response (``@original``) or a followup."""
+    def _webhook_message(self, m: re.Match[str]) -> tuple[InteractionState, int]:
+        """The interaction and the message id a webhook route names (``@original``)."""
         state = self._interaction_for_token(m.group("app"), m.group("token"))
         wanted = m.group("mid")
         mid = state.original_message_id if wanted == "@original" else None
@@ -985,6 +986,20 @@ class StandIn:
         mine = mid == state.original_message_id or mid in state.followup_ids
         if mid is None or not mine or mid not in self.messages:
             raise ApiError(404, 10008, "Unknown Message")
+        return state, mid
+
+    async def _webhook_delete(self, req: RecordedRequest, m: re.Match[str]) -> tuple[int, Any]:
+        """Delete the original response or a followup (a deferred answer's "thinking")."""
+        state, mid = self._webhook_message(m)
+        self.messages.pop(mid)
+        if mid == state.original_message_id:
+            state.loading = False
+            state.original_message_id = None
+        return 204, None
+
+    async def _webhook_patch(self, req: RecordedRequest, m: re.Match[str]) -> tuple[int, Any]:
+        """Edit the original response (``@original``) or a followup."""
+        state, mid = self._webhook_message(m)
         clear = state.loading and mid == state.original_message_id
         msg = self._edit(mid, self._require_json(req.json), req.files, clear_loading=clear)
         if clear:

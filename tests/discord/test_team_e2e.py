@@ -220,5 +220,37 @@ async def test_a_slow_answer_is_deferred_within_discords_three_seconds(
         release.set()
         holder.join()
     assert result.callback_type == 5  # deferred: "phasebot is thinking…"
-    assert "The database is busy" in result.text()
+    (refusal,) = result.followups
+    assert refusal["flags"] & 64, "a refusal reaches its user alone, even after a defer"
+    assert refusal["content"].startswith("The database is busy")
+    assert result.state.original_message_id is None  # the public "thinking" is gone
     assert (await tracker_of(harness).status(harness_scope(harness))).state.phase_key == "design"
+
+
+async def test_a_slow_click_is_deferred_too(harness: Harness, settings: Any) -> None:
+    import sqlite3
+    import threading
+
+    shown = await harness.command("phase", {"name": "design"}, permissions=EDITOR)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(settings.database_path, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(10)
+        db.execute("ROLLBACK")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(5)
+    try:
+        clicked = await harness.click(shown, "pb:setphase:design", permissions=EDITOR, check=False)
+    finally:
+        release.set()
+        holder.join()
+    assert clicked.callback_type == 6  # deferred within Discord's 3 seconds
+    (refusal,) = clicked.followups
+    assert refusal["flags"] & 64 and refusal["content"].startswith("The database is busy")
+    assert (await tracker_of(harness).status(harness_scope(harness))).state.phase_key is None
