@@ -24,7 +24,7 @@ from bot.core.parse import parse
 from bot.core.runner import Runner
 from bot.core.state import Actor, Change, Event, Place, Scope, Snapshot
 from bot.core.surface import OpenGate, Request
-from bot.core.tracker import EventPage, Repository
+from bot.core.tracker import EventPage, Repository, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,11 @@ class Console:
         posting it: when the console is opened on the channel)."""
         tracker = self.runner.app.tracker
         now = tracker.clock()
-        due, _ = await team.reminders(tracker, PLATFORM, now)
+        try:
+            due, _ = await team.reminders(tracker, PLATFORM, now)
+        except StorageError as exc:  # the console still answers; /project will say why
+            log.info("no reminder check: %s", exc)
+            return None
         here = self.request.scope
         for found in due:
             mine = here is not None and found.scope.key == here.key
