@@ -95,6 +95,18 @@ class UnknownActivity(NotFound):
     kind = "activity"
 
 
+class ActivityNumberOutOfRange(UnknownActivity):
+    def __init__(self, number: int, phase: str, total: int) -> None:
+        self.number, self.phase, self.total = number, phase, total
+        super().__init__(str(number))
+
+    def user_message(self) -> str:
+        return (
+            f"{self.phase} has no checklist item {self.number}: "
+            f"its items are numbered 1 to {self.total}."
+        )
+
+
 class InvalidRequest(PhasebotError):
     """A request that is well-formed but makes no sense (same name twice, mixed tables...)."""
 

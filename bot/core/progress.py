@@ -29,6 +29,7 @@ from typing import Final
 
 from bot.core.content import ITERATION_END_KEYS, METHODOLOGIES
 from bot.core.errors import (
+    ActivityNumberOutOfRange,
     AlreadyInPhase,
     AtFirstPhase,
     AtLastPhase,
@@ -259,9 +260,7 @@ def resolve_activity(phase: Phase, text: str) -> Activity:
         index = int(number.group(1))
         if 1 <= index <= len(activities):
             return activities[index - 1]
-        raise UnknownActivity(
-            query, [f"a number from 1 to {len(activities)}"], kind=_activity_kind(phase)
-        )
+        raise ActivityNumberOutOfRange(index, phase.name, len(activities))
     folded = query.casefold()
     word = normalize(query)
     for activity in activities:
@@ -285,7 +284,12 @@ def resolve_activity(phase: Phase, text: str) -> Activity:
                 break
     if not candidates:
         candidates = close_entries(activities, _activity_names, query)
-    raise UnknownActivity(query, [a.text for a in candidates[:3]], kind=_activity_kind(phase))
+    raise UnknownActivity(
+        query,
+        [a.text for a in candidates[:3]],
+        kind=_activity_kind(phase),
+        known=[f"{number}. {a.text}" for number, a in enumerate(activities, 1)],
+    )
 
 
 def plan_check(status: ProjectStatus, activity_key: str, content: Content) -> Check:

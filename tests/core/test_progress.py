@@ -269,7 +269,15 @@ def test_resolve_activity_refusals_suggest() -> None:
     planning = CONTENT.phases[0]
     with pytest.raises(UnknownActivity) as err:
         resolve_activity(planning, "9")
-    assert err.value.suggestions == ("a number from 1 to 5",)
+    assert err.value.user_message() == (
+        "Planning has no checklist item 9: its items are numbered 1 to 5."
+    )
+    with pytest.raises(UnknownActivity) as err:  # nothing close: the items, numbered
+        resolve_activity(planning, "nowhere")
+    assert err.value.user_message().startswith(
+        "I don't know a checklist item of Planning called “nowhere”. Nothing is close; "
+        "I know 1. Conduct feasibility studies."
+    )
     with pytest.raises(UnknownActivity) as err:
         resolve_activity(planning, "feasability studys")
     assert "Conduct feasibility studies." in err.value.suggestions

@@ -388,8 +388,7 @@ async def test_check_an_unknown_activity_is_refused(harness: Harness) -> None:
 
     assert_refused(
         result,
-        "I don't know a checklist item of Implementation (Coding) called “9”. "
-        "Did you mean “a number from 1 to 3”?",
+        "Implementation (Coding) has no checklist item 9: its items are numbered 1 to 3.",
     )
     assert await events(harness) == before
 

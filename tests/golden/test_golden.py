@@ -27,6 +27,7 @@ CHANGED = {
     "/compare agile spiral aspect:nowhere": _NOTHING_CLOSE,
     "/compare nowhere agile": _NOTHING_CLOSE,
     "/project set nowhere": _NOTHING_CLOSE,
+    "/project check nowhere": _NOTHING_CLOSE,
     "/phase tset": "issue 12: one matcher; only Testing is close to 'tset' (not 'sunset')",
     "/ask how fast does scrum deliver": "issue 12: Snowball stems; one more see-also line",
     "/ask handling reported issues after release": (
