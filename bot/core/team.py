@@ -175,6 +175,11 @@ async def timeline_answer(tracker: Tracker, scope: Scope, now: datetime) -> Answ
     content = tracker.content
     phases = [(p.number, p.name) for p in content.phases]
     title = f"Project timeline · {scope.label or 'this channel'}"
+    if not stays:  # nothing to draw: the text says so, and no empty chart is attached
+        return Answer(
+            title="Project timeline",
+            description=(ChannelMention(scope.channel, scope.label), "\n", "No moves yet."),
+        )
     # Drawing takes a tenth of a second or more: not on the event loop, which answers others.
     png = await asyncio.to_thread(draw_timeline, stays, phases=phases, now=now, title=title)
     return Answer(

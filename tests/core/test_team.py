@@ -113,6 +113,12 @@ async def test_stays_count_the_ticks_of_each_stay(runner: Runner, clock: Clock) 
     assert "3 moves · 2 iterations" in plain(answer.description)
 
 
+async def test_a_timeline_with_no_moves_says_so_and_draws_nothing(runner: Runner) -> None:
+    answer = await runner.run("project timeline", {}, request(place("quiet")))
+    assert answer.file is None  # no empty chart
+    assert plain(answer.description).endswith("No moves yet.")
+
+
 async def test_a_timeline_of_a_channel_the_user_cant_see_is_refused(runner: Runner) -> None:
     await runner.run("project set", {"phase": "design"}, request(place("secret")))
     with pytest.raises(NotAllowed):
