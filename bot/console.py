@@ -92,6 +92,8 @@ def present(answer: Answer, folder: Path, out: Path | None = None) -> str:
         except OSError as exc:
             raise InvalidRequest(f"I couldn't save {path} ({exc.strerror}).") from None
         shown += f"\nSaved {sanitize(str(path))} ({len(answer.file.data):,} bytes).\n"
+    elif out is not None:
+        shown += f"\n(Nothing saved to {sanitize(str(out))}: this answer has no file.)\n"
     return shown
 
 

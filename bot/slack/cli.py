@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 if TYPE_CHECKING:
     from bot.config import Settings
 
-NO_SLACK: Final = "Slack support is not installed: pip install 'phasebot[slack]'"
+NO_SLACK: Final = "Slack support is not installed: run pip install '.[slack]' in phasebot's folder"
 NO_SLACK_TOKEN: Final = (
     "no Slack bot token: set SLACK_BOT_TOKEN (xoxb-…) in the environment or in .env "
     "(see the README, Running it in Slack)."

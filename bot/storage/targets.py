@@ -70,7 +70,8 @@ async def open_target(target: Target, *, pool_size: int = 10) -> Opened:
             from bot.storage.postgres import PostgresRepository
         except ImportError as exc:  # pragma: no cover - asyncpg is an optional extra
             raise StorageError(
-                f"PostgreSQL needs asyncpg ({exc}): pip install 'phasebot[postgres]'"
+                f"PostgreSQL needs asyncpg ({exc}): "
+                "run pip install '.[postgres]' in phasebot's folder"
             ) from None
         return await PostgresRepository.open(target.url, pool_size=pool_size)
     from bot.storage.sqlite import SQLiteRepository

@@ -115,7 +115,8 @@ class Digest:
         ]
 
     def summary(self) -> str:
-        return ", ".join(f"{self.counts[table]} {table}" for table in TABLES)
+        counted = ((self.counts[table], table) for table in TABLES)  # tables are plurals
+        return ", ".join(f"{n} {table[:-1] if n == 1 else table}" for n, table in counted)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def test_db_copy_between_sqlite_files(tmp_path: Path) -> None:
     assert run("ask", "/project set design note:hi", cwd=tmp_path).returncode == 0
     copied = run("db", "copy", "DATABASE_PATH", "copy.sqlite3", cwd=tmp_path)
     assert copied.returncode == 0, copied.stderr
-    assert copied.stdout.startswith("copied 1 projects, 1 events, 0 ticks, 0 settings from ")
+    assert copied.stdout.startswith("copied 1 project, 1 event, 0 ticks, 0 settings from ")
     status = run("ask", "/project status", cwd=tmp_path, env={"DATABASE_PATH": "copy.sqlite3"})
     assert "Design" in status.stdout
     assert "already holds exactly" in run("db", "copy", "db.sqlite3", "copy.sqlite3",

@@ -19,6 +19,13 @@ def test_timeline_and_export_are_saved_as_files(tmp_path: Path) -> None:
     assert picture.returncode == 0, picture.stderr
     assert "Saved t.png (" in picture.stdout
     assert Image.open(tmp_path / "t.png").size == (1200, 520)
+    again = run("ask", "/project timeline", "--channel", "web", "--out", "t.png", cwd=tmp_path)
+    assert "Saved t.png (" in again.stdout  # --out is the file asked for, replaced
+    text = run("ask", "/phase 1", "--out", "x.txt", cwd=tmp_path)
+    assert (
+        text.returncode == 0 and "Nothing saved to x.txt: this answer has no file." in text.stdout
+    )
+    assert not (tmp_path / "x.txt").exists()
     export = run("ask", "/project export csv", "--channel", "web", cwd=tmp_path)
     assert export.returncode == 0 and (tmp_path / "history.csv").exists()
     again = run("ask", "/project export format:csv", "--channel", "web", cwd=tmp_path)

@@ -86,7 +86,7 @@ def test_without_the_slack_extra_it_says_how_to_install_it(
     result = python(code, tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
     assert result.returncode == 2
     assert one_line(result) == (
-        "phasebot: Slack support is not installed: pip install 'phasebot[slack]'"
+        "phasebot: Slack support is not installed: run pip install '.[slack]' in phasebot's folder"
     )
 
 
