@@ -278,8 +278,14 @@ def _figure(
     lo, hi = (num2date(x, tz=UTC) for x in xlim)  # type: ignore[no-untyped-call]
     same = sum(lo.strftime(f) == hi.strftime(f) for f in ("%Y", "%Y%m", "%Y%m%d"))
     offsets = [" ".join([*["%Y", "%b", "%d"][: min(same, i)], "UTC"]) for i in (0, 1, 2, 3, 3, 3)]
+    # Seconds carry their hour and minute ("09:30:05", not "05"), so no label is a bare
+    # number whose unit the reader must guess.
+    formats = ["%Y", "%b", "%d", "%H:%M", "%H:%M", "%H:%M:%S"]
+    zeros = ["", "%Y", "%b", "%b-%d", "%H:%M", "%H:%M:%S"]
     locator = AutoDateLocator(tz=UTC, minticks=4, maxticks=11)  # type: ignore[no-untyped-call]
-    dates = ConciseDateFormatter(locator, tz=UTC, offset_formats=offsets)  # type: ignore[no-untyped-call]
+    dates = ConciseDateFormatter(  # type: ignore[no-untyped-call]
+        locator, tz=UTC, formats=formats, zero_formats=zeros, offset_formats=offsets
+    )
     ax.xaxis.set(major_locator=locator, major_formatter=dates)
     ax.xaxis.get_offset_text().set_fontsize(10)
 

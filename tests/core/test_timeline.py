@@ -554,3 +554,23 @@ def test_format_duration(seconds: float, text: str) -> None:
 def test_format_duration_refuses_what_is_not_a_duration(seconds: float) -> None:
     with pytest.raises(ValueError, match="duration"):
         format_duration(seconds)
+
+
+def axis_labels(span: float) -> list[str]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    stays = [data.stay(1, at(0), at(span / 2)), data.stay(2, at(span / 2), None)]
+    fig = tl._figure(stays, data.phase_list(), at(span), "x")
+    FigureCanvasAgg(fig).draw()
+    return [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+
+
+@pytest.mark.parametrize("span", [20, 300, 3 * H, 3 * 86400])
+def test_every_axis_label_says_its_unit(span: float) -> None:
+    """A project a few seconds old was labelled "09:30, 05, 10, 15": seconds without
+    their minute. Every label is a time of day, a day or a month, never a bare number
+    whose unit the reader has to guess, except day numbers next to their month."""
+    labels = axis_labels(span)
+    assert len(labels) >= 3
+    for label in labels:
+        assert re.fullmatch(r"\d\d:\d\d(:\d\d)?|[A-Z][a-z]{2}(-\d\d)?", label), labels
