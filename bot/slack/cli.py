@@ -31,6 +31,8 @@ def add_parser(sub: argparse._SubParsersAction[P], parser_class: type[P]) -> Non
     slack = sub.add_parser(
         "slack",
         help="connect to Slack and answer commands",
+        # argparse would show the optional ACTION as required: "... ACTION ..."
+        usage="%(prog)s [-h] [--host HOST] [--port PORT] [manifest [--http-url URL]]",
         description=(
             "Connect to Slack with SLACK_BOT_TOKEN: in Socket Mode when SLACK_APP_TOKEN is "
             "set, else as an HTTP server for Slack's requests (checked against "
@@ -46,7 +48,10 @@ def add_parser(sub: argparse._SubParsersAction[P], parser_class: type[P]) -> Non
         "--port", type=_port, default=3000, help="HTTP mode: the port (default: 3000)"
     )
     actions = slack.add_subparsers(
-        dest="slack_command", metavar="ACTION", parser_class=parser_class
+        dest="slack_command",
+        metavar="ACTION",
+        parser_class=parser_class,
+        title="actions (optional; none connects to Slack)",
     )
     manifest = actions.add_parser(
         "manifest",

@@ -126,6 +126,15 @@ def test_help(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     assert "usage: phasebot slack" in capsys.readouterr().out
 
 
+def test_help_shows_the_action_as_optional(capsys: pytest.CaptureFixture[str]) -> None:
+    """``phasebot slack`` alone connects; its usage line must not say ACTION is required."""
+    with pytest.raises(SystemExit):
+        main(["slack", "--help"])
+    usage = capsys.readouterr().out.splitlines()[0]
+    assert usage.endswith("[manifest [--http-url URL]]"), usage
+    assert "ACTION" not in usage
+
+
 def test_a_port_must_be_a_port(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["slack", "--port", "http"])
