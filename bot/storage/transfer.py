@@ -115,8 +115,12 @@ class Digest:
         ]
 
     def summary(self) -> str:
-        counted = ((self.counts[table], table) for table in TABLES)  # tables are plurals
-        return ", ".join(f"{n} {table[:-1] if n == 1 else table}" for n, table in counted)
+        return counted(self.counts)
+
+
+def counted(counts: dict[str, int]) -> str:
+    """``{"projects": 1, "events": 2}`` as "1 project, 2 events" (tables are plurals)."""
+    return ", ".join(f"{n} {table[:-1] if n == 1 else table}" for table, n in counts.items())
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ async def copy_between(source: Side, target: Side, target_name: str) -> CopyRepo
             found = await digest_of(reading)
         if not wanted.differences(found):
             return CopyReport(wanted, copied=False)
-        summary = ", ".join(f"{count} {table}" for table, count in held.items() if count)
+        summary = counted({table: count for table, count in held.items() if count})
         raise CopyRefused(
             f"the target {target_name} already holds other data ({summary}); "
             "copy only into an empty database"
@@ -173,6 +177,11 @@ async def copy_database(source: Target, target: Target) -> CopyReport:
     """``phasebot db copy SOURCE TARGET``: both are migrated to the newest schema first."""
     if source == target:
         raise CopyRefused("the source and the target are the same database")
+    if source.path is not None and not source.path.exists():  # opening it would create it
+        raise CopyRefused(
+            f"there is no SQLite file {source.path} to copy from; check the path "
+            "(a relative path is taken from the current folder)"
+        )
     async with side_of(source) as from_side, side_of(target) as to_side:
         report = await copy_between(from_side, to_side, target.name)
     if report.copied:

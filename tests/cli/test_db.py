@@ -42,3 +42,24 @@ def test_db_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "the following arguments are required: TARGET" in (
         missing.stderr
     )
+
+
+def test_db_copy_refuses_a_source_file_that_does_not_exist(tmp_path: Path) -> None:
+    """A mistyped SOURCE (or one relative to another folder) was copied as an empty
+    database: "copied 0 projects ...", exit 0, and the file created."""
+    typo = run("db", "copy", "data/phasebot.sqlite3", "copy.sqlite3", cwd=tmp_path)
+    assert typo.returncode == 1
+    assert _one_line_error(typo) == (
+        f"phasebot: there is no SQLite file {tmp_path / 'data' / 'phasebot.sqlite3'} "
+        "to copy from; check the path (a relative path is taken from the current folder)"
+    )
+    assert not (tmp_path / "data").exists() and not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_db_copy_refusal_counts_what_the_target_holds_in_words(tmp_path: Path) -> None:
+    assert run("ask", "/project set design", cwd=tmp_path).returncode == 0
+    env = {"DATABASE_PATH": "other.sqlite3"}
+    assert run("ask", "/project set testing", cwd=tmp_path, env=env).returncode == 0
+    refused = run("db", "copy", "db.sqlite3", "other.sqlite3", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "already holds other data (1 project, 1 event); " in _one_line_error(refused)
