@@ -79,16 +79,21 @@ def storage_error(exc: BaseException, where: str, doing: str) -> StorageError:
     if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
         return DatabaseReadOnly()
     if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):  # and a bad password
-        return StorageError(f"{doing}: the {where} refused the login; check DATABASE_URL")
+        return StorageError(
+            f"{doing}: the {where} refused the login; check the user and password in its URL"
+        )
+    if isinstance(exc, asyncpg.ClientConfigurationError):  # e.g. ?sslmode=bogus
+        return StorageError(f"{doing}: the URL of the {where} has an invalid option: {exc}")
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return StorageError(f"{doing}: the {where} does not exist; create it first")
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.AdminShutdownError):
         return StorageError(f"{doing}: lost the connection to the {where}")
     if isinstance(exc, OSError):
-        reason = exc.strerror or type(exc).__name__
         if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
             reason = "connection refused"
-        return StorageError(f"{doing}: cannot reach the {where} ({reason.lower()})")
+        else:  # asyncpg's own (e.g. "... rejected SSL upgrade") names no password
+            reason = exc.strerror.lower() if exc.strerror else str(exc) or type(exc).__name__
+        return StorageError(f"{doing}: cannot reach the {where} ({reason})")
     if isinstance(exc, asyncpg.PostgresError):
         return StorageError(f"{doing}: the {where} said: {exc.args[0] if exc.args else exc}")
     return StorageError(f"{doing}: the {where} failed ({type(exc).__name__})")

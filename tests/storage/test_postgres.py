@@ -159,6 +159,25 @@ def test_busy_conditions_are_told_as_busy() -> None:
         assert isinstance(storage_error(exc, where, "cannot write"), DatabaseBusy), exc
 
 
+def test_login_tls_and_url_option_errors_say_what_to_check() -> None:
+    where = "PostgreSQL database db on host:5432"
+    login = storage_error(asyncpg.InvalidPasswordError("password"), where, "cannot open")
+    assert str(login) == (
+        "cannot open: the PostgreSQL database db on host:5432 refused the login; "
+        "check the user and password in its URL"
+    )
+    option = asyncpg.ClientConfigurationError("`sslmode` parameter must be one of: disable")
+    assert str(storage_error(option, where, "cannot open")) == (
+        "cannot open: the URL of the PostgreSQL database db on host:5432 has an invalid "
+        "option: `sslmode` parameter must be one of: disable"
+    )
+    tls = ConnectionError('PostgreSQL server at "host:5432" rejected SSL upgrade')
+    assert str(storage_error(tls, where, "cannot open")) == (
+        "cannot open: cannot reach the PostgreSQL database db on host:5432 "
+        '(PostgreSQL server at "host:5432" rejected SSL upgrade)'
+    )
+
+
 async def test_errors_name_the_host_and_database_never_the_password(
     pg_dsn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
