@@ -139,11 +139,11 @@ class Settings(BaseSettings):
     def _shards_fit(self) -> Settings:
         if self.shard_ids is not None:
             if self.shard_count is None:
-                raise ValueError("SHARD_IDS needs SHARD_COUNT (the number of shards in all)")
+                raise ValueError("SHARD_IDS: needs SHARD_COUNT (the number of shards in all)")
             outside = [i for i in self.shard_ids if i >= self.shard_count]
             if outside:
                 raise ValueError(
-                    f"SHARD_IDS {outside[0]} is not below SHARD_COUNT {self.shard_count}"
+                    f"SHARD_IDS: {outside[0]} is not below SHARD_COUNT {self.shard_count}"
                 )
         return self
 

@@ -62,9 +62,25 @@ async def run(settings: Settings) -> int:
             else:
                 log.info("the process holding shard 0 registers the commands; not this one")
             log.info("connecting %s", _shards(settings))
+            if warning := _sqlite_shared(settings):
+                log.warning("%s", warning)
             await bot.connect(reconnect=True)
     log.info("stopped")
     return 0
+
+
+def _sqlite_shared(settings: Settings) -> str | None:
+    """A warning when this process runs only some shards on a SQLite file: the others'
+    processes must share the file, which works only on this machine."""
+    if settings.database_url is not None or settings.shard_ids is None:
+        return None
+    if len(settings.shard_ids) == settings.shard_count:
+        return None
+    return (
+        "this process runs only some shards; the processes running the others must use the "
+        f"same SQLite file ({settings.database_path}), which only processes on this machine "
+        "can share. To run shards on several machines, set DATABASE_URL (PostgreSQL)."
+    )
 
 
 def _shards(settings: Settings) -> str:

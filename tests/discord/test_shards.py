@@ -80,3 +80,17 @@ async def test_processes_syncing_at_once_sync_once(
             where = (Place("discord", ""), SYNC_HASH_KEY)
             hashes = [await bot.runner.app.tracker.setting(*where) for bot in bots]
             assert hashes == [bots[0].schema_hash()] * 2
+
+
+def test_some_shards_on_a_sqlite_file_are_warned_about() -> None:
+    from bot.discord.runner import _sqlite_shared
+
+    def warning(**values: object) -> str | None:
+        return _sqlite_shared(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+
+    assert warning() is None
+    assert warning(shard_count=4) is None  # every shard in this process
+    assert warning(shard_count=2, shard_ids="0-1") is None
+    assert warning(shard_count=4, shard_ids="0,1", database_url="postgresql://h/db") is None
+    text = warning(shard_count=4, shard_ids="0,1")
+    assert text is not None and "set DATABASE_URL (PostgreSQL)" in text

@@ -293,8 +293,8 @@ async def test_a_refused_token_is_one_line_and_exit_1(
 async def test_an_answer_with_a_file_uploads_it_to_the_channel(
     slack: Slack, standin: SlackStandIn, edge: SlackEdge
 ) -> None:
-    """No command answers with a file yet (charts are coming); the edge already posts one
-    with files_upload_v2, after the message."""
+    """An answer's file (a timeline's picture, an export) is posted with
+    files_upload_v2, after the message."""
     from bot.core.answer import Answer, File
     from bot.slack.respond import send
 
