@@ -42,13 +42,16 @@ T = TypeVar("T", bound=Hashable)
 MAX_WORD = 30
 """Longest word corrected: no English word is longer, so a longer one is not a typo."""
 
-_CACHE_LIMIT = 20_000
-"""Look-ups a matcher remembers before it forgets them all (a bound on its memory)."""
+_CACHE_LIMIT = 4_096
+"""Look-ups a matcher remembers before it forgets them all (a bound on its memory: junk
+questions, each word new, filled 20,000 entries with about 3 MiB in a soak)."""
 
-_STEMMER = Stemmer.Stemmer("english")
+_STEMMER = Stemmer.Stemmer("english", 0)
+"""Without PyStemmer's own cache (10,000 words, kept as well as ours): :func:`stem` keeps
+the stems."""
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)  # 65,536 held about 10 MiB of junk words in a soak
 def stem(word: str) -> str:
     """The Snowball English stem of a lowercase word: 'retiring' -> 'retir'.
 
