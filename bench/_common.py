@@ -225,7 +225,8 @@ class Driver:
         errors += [str(r) for r in s.requests if r.route is None or r.status >= 400]
         if errors:
             raise AssertionError("errors during the run:\n" + "\n".join(map(str, errors[:10])))
-        for kept in (s.requests, s.messages, s.message_history, s.message_meta, s.interactions):
+        kept_all = (s.requests, s.messages, s.message_history, s.message_meta, s.interactions)
+        for kept in (*kept_all, s.uploads):
             kept.clear()
         s._tokens.clear()
 
