@@ -17,8 +17,9 @@ word caches are full) and at the end. Targets over that second half: tasks, desc
 and views do not grow; RSS grows by at most 3 MiB, about what SQLite's page caches (up to
 2 MiB for each of the two connections) may take as the file grows.
 
-RSS is a high-water mark: what the stand-in keeps between checkpoints (every request and
-message) raises it for good, so compare runs with the same ``--every``.
+What the stand-in keeps between checkpoints (every request and message) raises RSS for
+good (freed memory is seldom given back to the system), so compare runs with the same
+``--every``.
 """
 
 from __future__ import annotations
@@ -227,6 +228,8 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.every < 1 or args.interactions < 2 * args.every:
+        parser.error("--interactions must be at least twice --every (two checkpoints)")
     result = asyncio.run(soak(args.interactions, args.every, args.seed))
     print(C.machine_line())
     print(render(result))

@@ -278,8 +278,8 @@ def _figure(
     lo, hi = (num2date(x, tz=UTC) for x in xlim)  # type: ignore[no-untyped-call]
     same = sum(lo.strftime(f) == hi.strftime(f) for f in ("%Y", "%Y%m", "%Y%m%d"))
     offsets = [" ".join([*["%Y", "%b", "%d"][: min(same, i)], "UTC"]) for i in (0, 1, 2, 3, 3, 3)]
-    # Seconds carry their hour and minute ("09:30:05", not "05"), so no label is a bare
-    # number whose unit the reader must guess.
+    # Seconds carry their hour and minute ("09:30:05", not a bare "05"); day numbers
+    # stand next to their month, named under the axis.
     formats = ["%Y", "%b", "%d", "%H:%M", "%H:%M", "%H:%M:%S"]
     zeros = ["", "%Y", "%b", "%b-%d", "%H:%M", "%H:%M:%S"]
     locator = AutoDateLocator(tz=UTC, minticks=4, maxticks=11)  # type: ignore[no-untyped-call]

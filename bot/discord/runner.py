@@ -70,16 +70,16 @@ async def run(settings: Settings) -> int:
 
 
 def _sqlite_shared(settings: Settings) -> str | None:
-    """A warning when this process runs only some shards on a SQLite file: the others'
-    processes must share the file, which works only on this machine."""
+    """A warning when this process runs only some shards on a SQLite file: the other
+    shards' processes would need the same database, and SQLite is one bot per file."""
     if settings.database_url is not None or settings.shard_ids is None:
         return None
     if len(settings.shard_ids) == settings.shard_count:
         return None
     return (
-        "this process runs only some shards; the processes running the others must use the "
-        f"same SQLite file ({settings.database_path}), which only processes on this machine "
-        "can share. To run shards on several machines, set DATABASE_URL (PostgreSQL)."
+        "this process runs only some shards, and the processes running the others need the "
+        f"same database, but SQLite ({settings.database_path}) is one bot per file: "
+        "set DATABASE_URL (PostgreSQL) to run shards in several processes."
     )
 
 

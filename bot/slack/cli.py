@@ -48,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction[P], parser_class: type[P]) -> Non
         "--port", type=_port, default=3000, help="HTTP mode: the port (default: 3000)"
     )
     actions = slack.add_subparsers(
+        prog=slack.prog,  # not the usage line above: "phasebot slack manifest ..."
         dest="slack_command",
         metavar="ACTION",
         parser_class=parser_class,

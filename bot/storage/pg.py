@@ -82,8 +82,9 @@ def storage_error(exc: BaseException, where: str, doing: str) -> StorageError:
         return StorageError(
             f"{doing}: the {where} refused the login; check the user and password in its URL"
         )
-    if isinstance(exc, asyncpg.ClientConfigurationError):  # e.g. ?sslmode=bogus
-        return StorageError(f"{doing}: the URL of the {where} has an invalid option: {exc}")
+    if isinstance(exc, asyncpg.ClientConfigurationError):  # e.g. ?sslmode=bogus (asyncpg's
+        # messages name hosts, ports and files, never a password)
+        return StorageError(f"{doing}: the {where} has an invalid setting: {exc}")
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
         return StorageError(f"{doing}: the {where} does not exist; create it first")
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.AdminShutdownError):

@@ -22,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 from bot.core.tracker import StorageError
@@ -177,16 +178,29 @@ async def copy_database(source: Target, target: Target) -> CopyReport:
     """``phasebot db copy SOURCE TARGET``: both are migrated to the newest schema first."""
     if source == target:
         raise CopyRefused("the source and the target are the same database")
-    if source.path is not None and not source.path.exists():  # opening it would create it
-        raise CopyRefused(
-            f"there is no SQLite file {source.path} to copy from; check the path "
-            "(a relative path is taken from the current folder)"
-        )
+    if source.path is not None:
+        _check_source_file(source.path)
     async with side_of(source) as from_side, side_of(target) as to_side:
         report = await copy_between(from_side, to_side, target.name)
     if report.copied:
         log.info("copied %s from %s to %s", report.digest.summary(), source.name, target.name)
     return report
+
+
+def _check_source_file(path: Path) -> None:
+    """Refuse a SQLite source that isn't there (opening it would create it, empty) or is
+    a folder; any other trouble is SQLite's to report when it opens the file."""
+    try:
+        if path.is_dir():
+            raise CopyRefused(f"{path} is a folder, not a SQLite file to copy from")
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise CopyRefused(
+            f"there is no SQLite file {path} to copy from; check the path (a relative "
+            "path is taken from the current folder)"
+        ) from None
+    except OSError:
+        pass
 
 
 def side_of(target: Target) -> AbstractAsyncContextManager[Side]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.storage import latest_version
 from tests.cli.test_cli import _one_line_error, run
 
@@ -54,6 +56,32 @@ def test_db_copy_refuses_a_source_file_that_does_not_exist(tmp_path: Path) -> No
         "to copy from; check the path (a relative path is taken from the current folder)"
     )
     assert not (tmp_path / "data").exists() and not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_db_copy_refuses_a_folder_as_its_source(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "adir").mkdir()
+    folder = run("db", "copy", "adir", "copy.sqlite3", cwd=tmp_path)
+    assert folder.returncode == 1
+    assert _one_line_error(folder) == (
+        f"phasebot: {tmp_path / 'adir'} is a folder, not a SQLite file to copy from"
+    )
+    assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_a_source_the_user_may_not_look_at_is_left_to_sqlite_to_report(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A file in a folder the user can't enter: Path.exists() raised PermissionError on
+    Python 3.11 (the bug apology); now SQLite opens it and says what is wrong."""
+    from bot.storage.transfer import _check_source_file
+
+    def denied(self: Path, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "stat", denied)
+    _check_source_file(tmp_path / "locked" / "db.sqlite3")  # no refusal, no error
 
 
 def test_db_copy_refusal_counts_what_the_target_holds_in_words(tmp_path: Path) -> None:

@@ -82,8 +82,11 @@ async def test_processes_syncing_at_once_sync_once(
             assert hashes == [bots[0].schema_hash()] * 2
 
 
-def test_some_shards_on_a_sqlite_file_are_warned_about() -> None:
+def test_some_shards_on_a_sqlite_file_are_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.discord.runner import _sqlite_shared
+
+    for name in ("DATABASE_URL", "SHARD_COUNT", "SHARD_IDS"):
+        monkeypatch.delenv(name, raising=False)
 
     def warning(**values: object) -> str | None:
         return _sqlite_shared(Settings(_env_file=None, **values))  # type: ignore[call-arg]
@@ -93,4 +96,5 @@ def test_some_shards_on_a_sqlite_file_are_warned_about() -> None:
     assert warning(shard_count=2, shard_ids="0-1") is None
     assert warning(shard_count=4, shard_ids="0,1", database_url="postgresql://h/db") is None
     text = warning(shard_count=4, shard_ids="0,1")
-    assert text is not None and "set DATABASE_URL (PostgreSQL)" in text
+    assert text is not None and "is one bot per file" in text
+    assert "set DATABASE_URL (PostgreSQL)" in text

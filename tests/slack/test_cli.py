@@ -133,6 +133,10 @@ def test_help_shows_the_action_as_optional(capsys: pytest.CaptureFixture[str]) -
     usage = capsys.readouterr().out.splitlines()[0]
     assert usage.endswith("[manifest [--http-url URL]]"), usage
     assert "ACTION" not in usage
+    with pytest.raises(SystemExit):
+        main(["slack", "manifest", "--help"])
+    usage = capsys.readouterr().out.splitlines()[0]
+    assert usage == "usage: phasebot slack manifest [-h] [--http-url URL]", usage
 
 
 def test_a_port_must_be_a_port(capsys: pytest.CaptureFixture[str]) -> None:

@@ -168,8 +168,8 @@ def test_login_tls_and_url_option_errors_say_what_to_check() -> None:
     )
     option = asyncpg.ClientConfigurationError("`sslmode` parameter must be one of: disable")
     assert str(storage_error(option, where, "cannot open")) == (
-        "cannot open: the URL of the PostgreSQL database db on host:5432 has an invalid "
-        "option: `sslmode` parameter must be one of: disable"
+        "cannot open: the PostgreSQL database db on host:5432 has an invalid setting: "
+        "`sslmode` parameter must be one of: disable"
     )
     tls = ConnectionError('PostgreSQL server at "host:5432" rejected SSL upgrade')
     assert str(storage_error(tls, where, "cannot open")) == (
