@@ -116,6 +116,28 @@ def render(value: str | Text, inline: Callable[[Inline], str]) -> str:
     return "".join(inline(piece) for piece in value)
 
 
+def split_text(
+    text: str, limit: int, keep_whole: Callable[[str, int], int] | None = None
+) -> list[str]:
+    """``text`` in chunks of at most ``limit`` characters, cut at a line break, else a
+    space, else anywhere; ``keep_whole(text, cut)`` may move a cut earlier, so that an
+    edge's markup stays whole. Empty chunks are left out."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        if keep_whole is not None:
+            cut = keep_whole(rest, cut)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    chunks.append(rest)
+    return [c for c in chunks if c]
+
+
 def plain(value: str | Text) -> str:
     """The words alone, without any markup (for logs, tests and matching)."""
     return render(value, plain_piece)

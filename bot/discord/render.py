@@ -33,6 +33,7 @@ from bot.core.answer import (
     Tone,
     UserText,
     render,
+    split_text,
 )
 from bot.core.progress import clip
 from bot.discord import limits
@@ -98,25 +99,6 @@ class EmbedSpec:
             + len(self.footer)
             + sum(len(f.name) + len(f.value) for f in self.fields)
         )
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split ``text`` into chunks of at most ``limit`` characters, at lines, then spaces."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest:
-        chunks.append(rest)
-    return [c for c in chunks if c]
 
 
 def iter_messages(answer: Answer) -> Iterator[list[EmbedSpec]]:

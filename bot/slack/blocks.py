@@ -40,6 +40,7 @@ from bot.core.answer import (
     render,
     too_long_note,
 )
+from bot.core.answer import split_text as split
 from bot.core.progress import clip
 from bot.slack import limits
 
@@ -115,21 +116,9 @@ def _wrapped(mark: str, words: str) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in chunks of at most ``limit`` characters, cut at line breaks, then spaces,
-    then anywhere, but never inside a ``<…>`` mention or date or an ``&…;`` entity."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            cut = limit
-        cut = _outside_markup(rest, cut)
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    chunks.append(rest)
-    return [c for c in chunks if c]
+    """:func:`~bot.core.answer.split_text`, never cutting inside a ``<…>`` mention or date
+    or an ``&…;`` entity."""
+    return split(text, limit, _outside_markup)
 
 
 def _outside_markup(text: str, cut: int) -> int:
